@@ -1,0 +1,218 @@
+//! The commands as library calls: each loads what it needs, runs the stages in order and
+//! writes its outputs, returning a summary for the binary to print.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::forecast::dist::LEVEL_NAMES;
+use crate::forecast::{forecast_all, ForecastSettings, ModelChoice, SkuForecast};
+use crate::ingest::{Dataset, Load};
+use crate::output::{write_csv, Table};
+use crate::period::add_days;
+use crate::plan::{plan, PlanRow};
+use crate::series::SeriesSet;
+
+/// Options shared by the commands that read a data folder.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Input folder.
+    pub data: PathBuf,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Planning date; default the day after the last sales date.
+    pub as_of: Option<NaiveDate>,
+    /// Checked settings.
+    pub settings: Settings,
+    /// Model selection.
+    pub model: ModelChoice,
+}
+
+/// What `check` found.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// Rows per file read.
+    pub rows: Vec<(String, usize)>,
+    /// Distinct SKUs across all files.
+    pub skus: usize,
+    /// Distinct SKUs with sales.
+    pub skus_with_sales: usize,
+    /// First and last sales date.
+    pub span: Option<(NaiveDate, NaiveDate)>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Validates every file present in `dir`.
+pub fn check(dir: &Path) -> Result<CheckReport> {
+    let ds =
+        Dataset::load(dir, Load { sales_details: true, planning: true, planning_required: false, backorders: true })?;
+    let mut seen = vec![false; ds.skus.len()];
+    for &s in &ds.sales.sku {
+        seen[s as usize] = true;
+    }
+    Ok(CheckReport {
+        rows: ds.rows.clone(),
+        skus: ds.skus.len(),
+        skus_with_sales: seen.iter().filter(|x| **x).count(),
+        span: ds.sales_span(),
+        warnings: ds.warnings.clone(),
+    })
+}
+
+/// The as-of date: given, or the day after the last sale.
+fn as_of(ds: &Dataset, given: Option<NaiveDate>) -> Result<NaiveDate> {
+    if let Some(d) = given {
+        return Ok(d);
+    }
+    let (_, last) = ds.sales_span().ok_or_else(|| Error::Setting {
+        name: "--as-of".into(),
+        value: String::new(),
+        expected: "a date, since the sales file has no dates".into(),
+    })?;
+    Ok(add_days(last, 1))
+}
+
+/// Summary of a forecast run.
+#[derive(Debug, Clone)]
+pub struct ForecastSummary {
+    /// Planning date used.
+    pub as_of: NaiveDate,
+    /// SKUs forecast.
+    pub skus: usize,
+    /// File written.
+    pub file: PathBuf,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+struct Forecasts {
+    set: SeriesSet,
+    fc: Vec<SkuForecast>,
+}
+
+fn run_forecasts(ds: &Dataset, o: &RunOptions, as_of: NaiveDate) -> Forecasts {
+    let s = &o.settings;
+    let set = SeriesSet::build(&ds.sales, ds.backorders.as_deref(), s.sales_are, s.period, as_of, ds.skus.len());
+    let fs = ForecastSettings { horizon: s.horizon, model: o.model.clone(), year: s.period.per_year() };
+    let fc = forecast_all(&set.series, &fs);
+    Forecasts { set, fc }
+}
+
+fn write_forecast(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
+    let h = f.fc.first().map_or(0, |x| x.mean.len());
+    let rows: Vec<(u32, usize)> = skus.iter().flat_map(|&s| (0..h).map(move |t| (s, t))).collect();
+    let q: Vec<[f64; 7]> = rows.iter().map(|&(s, t)| f.fc[s as usize].period(t).quantiles()).collect();
+    let r3 = |x: f64| (x * 1000.0).round() / 1000.0;
+    let mut t = Table::new()
+        .text("sku", rows.iter().map(|&(s, _)| ds.skus.name(s)))
+        .date("period_start", rows.iter().map(|&(_, t)| f.set.future_start(t)))
+        .text("model", rows.iter().map(|&(s, _)| f.fc[s as usize].model))
+        .text("class", rows.iter().map(|&(s, _)| f.fc[s as usize].class.name()))
+        .num("mean", rows.iter().map(|&(s, t)| r3(f.fc[s as usize].mean[t])));
+    for (k, name) in LEVEL_NAMES.iter().enumerate() {
+        t = t.num(name, q.iter().map(|x| r3(x[k])));
+    }
+    write_csv(t, path)
+}
+
+/// Sorted SKU indices by code.
+fn sorted_skus(ds: &Dataset, keep: impl Fn(u32) -> bool) -> Vec<u32> {
+    let mut v: Vec<u32> = (0..ds.skus.len() as u32).filter(|s| keep(*s)).collect();
+    v.sort_by(|a, b| ds.skus.name(*a).cmp(ds.skus.name(*b)));
+    v
+}
+
+/// `replen forecast`: forecast every SKU with sales and write `forecast.csv`.
+pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
+    let load = Load { backorders: o.settings.sales_are == crate::series::SalesAre::Shipments, ..Default::default() };
+    let ds = Dataset::load(&o.data, load)?;
+    let as_of = as_of(&ds, o.as_of)?;
+    let f = run_forecasts(&ds, o, as_of);
+    let skus = sorted_skus(&ds, |s| !f.set.series[s as usize].values.is_empty());
+    let mut warnings = ds.warnings.clone();
+    let without = ds.skus.len() - skus.len();
+    if without > 0 {
+        warnings.push(format!("{without} SKU(s) have no sales before {as_of} and are not forecast"));
+    }
+    let file = o.out.join("forecast.csv");
+    write_forecast(&ds, &f, &skus, &file)?;
+    Ok(ForecastSummary { as_of, skus: skus.len(), file, warnings })
+}
+
+/// Summary of a plan run.
+#[derive(Debug, Clone)]
+pub struct PlanSummary {
+    /// Planning date used.
+    pub as_of: NaiveDate,
+    /// Items planned.
+    pub skus: usize,
+    /// Proposal lines.
+    pub lines: usize,
+    /// Total value of the proposals.
+    pub order_value: f64,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+fn plan_table(rows: &[&PlanRow]) -> Table {
+    Table::new()
+        .text("sku", rows.iter().map(|r| r.sku.as_str()))
+        .text("supplier", rows.iter().map(|r| r.supplier.as_str()))
+        .text("class", rows.iter().map(|r| r.class))
+        .text("model", rows.iter().map(|r| r.model))
+        .num("on_hand", rows.iter().map(|r| r.on_hand))
+        .num("on_order", rows.iter().map(|r| r.on_order))
+        .num("open_backorders", rows.iter().map(|r| r.open_backorders))
+        .num("inventory_position", rows.iter().map(|r| r.inventory_position))
+        .num("demand_per_period", rows.iter().map(|r| r.demand_per_period))
+        .num("demand_sd_per_period", rows.iter().map(|r| r.demand_sd_per_period))
+        .num("lead_time_days", rows.iter().map(|r| r.lead_time_days))
+        .num("lead_time_sd_days", rows.iter().map(|r| r.lead_time_sd_days))
+        .text("lead_time_source", rows.iter().map(|r| r.lead_time_source))
+        .int("receipts", rows.iter().map(|r| r.receipts as u64))
+        .num("lead_time_demand", rows.iter().map(|r| r.lead_time_demand))
+        .num("service_level", rows.iter().map(|r| r.service_level))
+        .num("z", rows.iter().map(|r| r.z))
+        .num("safety_stock", rows.iter().map(|r| r.safety_stock))
+        .num("reorder_point", rows.iter().map(|r| r.reorder_point))
+        .num("order_up_to", rows.iter().map(|r| r.order_up_to))
+        .num("order_qty", rows.iter().map(|r| r.order_qty))
+        .num("unit_cost", rows.iter().map(|r| r.unit_cost))
+        .num("order_value", rows.iter().map(|r| r.order_value))
+        .date("order_date", rows.iter().map(|r| r.order_date))
+        .date("expected_arrival", rows.iter().map(|r| r.expected_arrival))
+        .text("reason", rows.iter().map(|r| r.reason.as_str()))
+}
+
+/// `replen plan`: forecast, plan every item, write `forecast.csv`, `policy.csv` and
+/// `proposals.csv`.
+pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
+    let load = Load { sales_details: false, planning: true, planning_required: true, backorders: true };
+    let ds = Dataset::load(&o.data, load)?;
+    let as_of = as_of(&ds, o.as_of)?;
+    let f = run_forecasts(&ds, o, as_of);
+    let p = plan(&ds, &f.fc, &o.settings, as_of);
+    let mut warnings = ds.warnings.clone();
+    warnings.extend(p.warnings.iter().cloned());
+    let all: Vec<&PlanRow> = p.rows.iter().collect();
+    let orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
+    let items = ds.items.as_ref();
+    let skus = sorted_skus(&ds, |s| items.is_some_and(|i| i.contains_key(&s)));
+    let files = vec![o.out.join("forecast.csv"), o.out.join("policy.csv"), o.out.join("proposals.csv")];
+    write_forecast(&ds, &f, &skus, &files[0])?;
+    write_csv(plan_table(&all), &files[1])?;
+    write_csv(plan_table(&orders), &files[2])?;
+    Ok(PlanSummary {
+        as_of,
+        skus: p.rows.len(),
+        lines: orders.len(),
+        order_value: orders.iter().map(|r| r.order_value).sum(),
+        files,
+        warnings,
+    })
+}

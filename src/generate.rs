@@ -1,0 +1,356 @@
+//! Synthetic data in the input contract, with known generating processes: smooth, seasonal,
+//! trending, intermittent and lumpy SKUs; suppliers with noisy and sometimes late lead times; a
+//! company running stale reorder points, so stockouts create backorders; open purchase orders.
+//! Each SKU has its own seeded random stream, so the output is the same bytes for the same seed
+//! whatever the number of threads.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Gamma, LogNormal, Poisson};
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::ingest::Format;
+use crate::output::{write_csv, write_parquet, Table};
+use crate::period::add_days;
+use crate::policy::round_order;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GenSettings {
+    /// Number of SKUs.
+    pub skus: usize,
+    /// Weeks of history.
+    pub weeks: usize,
+    /// Random seed.
+    pub seed: u64,
+    /// Output format.
+    pub format: Format,
+}
+
+/// Row counts written.
+#[derive(Debug, Clone, Default)]
+pub struct GenSummary {
+    /// (file name, rows).
+    pub files: Vec<(String, usize)>,
+}
+
+const PATTERNS: [&str; 5] = ["smooth", "seasonal", "trending", "intermittent", "lumpy"];
+
+/// First day of generated history (a Monday).
+pub fn first_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2023, 1, 2).expect("valid constant date")
+}
+
+struct Supplier {
+    name: String,
+    planned_days: f64,
+    /// Actual lead time = planned x lognormal(bias, spread).
+    bias: f64,
+    spread: f64,
+    on_time_share: f64,
+}
+
+fn suppliers(n: usize, seed: u64) -> Vec<Supplier> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5u64.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let planned = [7.0, 10.0, 14.0, 21.0, 28.0, 35.0, 42.0];
+    (0..n)
+        .map(|i| Supplier {
+            name: format!("SUP{:02}", i + 1),
+            planned_days: planned[rng.gen_range(0..planned.len())],
+            bias: rng.gen_range(0.95..1.15),
+            spread: rng.gen_range(0.05..0.3),
+            on_time_share: rng.gen_range(0.75..0.98),
+        })
+        .collect()
+}
+
+struct Line {
+    day: u32,
+    qty: f64,
+    order: u32,
+}
+
+struct Back {
+    day: u32,
+    qty: f64,
+    order: u32,
+    filled: Option<u32>,
+    cancelled: bool,
+}
+
+struct Po {
+    day: u32,
+    qty: f64,
+    expected: u32,
+    received: Option<u32>,
+}
+
+struct SkuData {
+    supplier: usize,
+    pattern: usize,
+    base_weekly: f64,
+    orders_per_week: f64,
+    size_mean: f64,
+    size_cv: f64,
+    amplitude: f64,
+    phase: f64,
+    trend: f64,
+    unit_cost: f64,
+    price: f64,
+    moq: f64,
+    multiple: f64,
+    service: Option<f64>,
+    order_cost: f64,
+    holding_rate: f64,
+    lines: Vec<Line>,
+    backs: Vec<Back>,
+    pos: Vec<Po>,
+    on_hand: f64,
+}
+
+fn draw_size(rng: &mut ChaCha8Rng, mean: f64, cv: f64) -> f64 {
+    let shape = 1.0 / (cv * cv);
+    let g = Gamma::new(shape, mean / shape).expect("positive gamma parameters");
+    g.sample(rng).round().max(1.0)
+}
+
+fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
+    let mut rng = ChaCha8Rng::seed_from_u64(s.seed.wrapping_add((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+    let pattern = match rng.gen_range(0..100) {
+        0..=29 => 0,
+        30..=49 => 1,
+        50..=64 => 2,
+        65..=84 => 3,
+        _ => 4,
+    };
+    let supplier = rng.gen_range(0..sups.len());
+    let (orders_per_week, size_mean, size_cv) = match pattern {
+        0..=2 => {
+            (rng.gen_range(0.8..3.0), LogNormal::<f64>::new(2.0, 0.6).expect("valid").sample(&mut rng).max(1.5), 0.35)
+        }
+        3 => (rng.gen_range(0.05..0.5), rng.gen_range(1.0..5.0), 0.25),
+        _ => (rng.gen_range(0.05..0.5), rng.gen_range(3.0..30.0), 1.2),
+    };
+    let amplitude = if pattern == 1 { rng.gen_range(0.3..0.8) } else { 0.0 };
+    let phase = rng.gen_range(0.0..52.0);
+    let trend = if pattern == 2 { rng.gen_range(-0.3..0.6) } else { 0.0 };
+    let base_weekly = orders_per_week * size_mean;
+    let unit_cost = (LogNormal::<f64>::new(3.0, 1.0).expect("valid").sample(&mut rng) * 100.0).round() / 100.0;
+    let price = (unit_cost * rng.gen_range(1.3..2.0) * 100.0).round() / 100.0;
+    let multiple = [1.0, 1.0, 1.0, 5.0, 6.0, 10.0, 12.0, 24.0][rng.gen_range(0..8)];
+    let moq = if rng.gen_bool(0.4) { 0.0 } else { multiple * rng.gen_range(1..5) as f64 };
+    let service = match rng.gen_range(0..10) {
+        0 => Some(0.98),
+        1 => Some(0.9),
+        _ => None,
+    };
+    let sup = &sups[supplier];
+    // The company's reorder rule, set once from the base rate and never revisited.
+    let cover = sup.planned_days / 7.0 + 1.0;
+    let reorder = (base_weekly * cover * rng.gen_range(1.0..1.6)).round();
+    let up_to = reorder + (base_weekly * rng.gen_range(1.0..4.0)).round().max(1.0);
+    let mut on_hand = up_to;
+    let days = (s.weeks * 7) as u32;
+    let lt_dist = LogNormal::new(sup.bias.ln(), sup.spread).expect("valid");
+    let mut lines = Vec::new();
+    let mut backs: Vec<Back> = Vec::new();
+    let mut pos: Vec<Po> = Vec::new();
+    let mut on_order = 0.0;
+    let mut backlog = 0.0;
+    let mut order_no = 0u32;
+    let mut week_orders: Vec<(u32, f64)> = Vec::new();
+    for w in 0..s.weeks {
+        let t = w as f64;
+        let season = 1.0 + amplitude * (2.0 * std::f64::consts::PI * (t + phase) / 52.0).sin();
+        let growth = (1.0 + trend * t / 52.0).max(0.05);
+        let lambda = orders_per_week * season * growth;
+        let n = if lambda > 0.0 { Poisson::new(lambda).expect("positive rate").sample(&mut rng) as usize } else { 0 };
+        week_orders.clear();
+        for _ in 0..n {
+            let day = (w * 7) as u32 + rng.gen_range(0..7);
+            week_orders.push((day, draw_size(&mut rng, size_mean, size_cv)));
+        }
+        week_orders.sort_by_key(|a| a.0);
+        let mut k = 0;
+        for day in (w * 7) as u32..((w + 1) * 7) as u32 {
+            // Receipts of the day, then backorders served first.
+            for p in pos.iter().filter(|p| p.received == Some(day)) {
+                on_hand += p.qty;
+                on_order -= p.qty;
+            }
+            for b in backs.iter_mut().filter(|b| b.filled.is_none() && !b.cancelled) {
+                if b.qty <= on_hand {
+                    on_hand -= b.qty;
+                    backlog -= b.qty;
+                    b.filled = Some(day);
+                } else {
+                    break;
+                }
+            }
+            while k < week_orders.len() && week_orders[k].0 == day {
+                let qty = week_orders[k].1;
+                order_no += 1;
+                lines.push(Line { day, qty, order: order_no });
+                let shipped = qty.min(on_hand);
+                on_hand -= shipped;
+                if qty > shipped {
+                    let cancelled = rng.gen_bool(0.1);
+                    if !cancelled {
+                        backlog += qty - shipped;
+                    }
+                    backs.push(Back { day, qty: qty - shipped, order: order_no, filled: None, cancelled });
+                }
+                k += 1;
+            }
+            // Weekly review on Mondays.
+            if day % 7 == 0 {
+                let position = on_hand + on_order - backlog;
+                if position <= reorder {
+                    let qty = round_order(up_to - position, moq, multiple);
+                    let late = !rng.gen_bool(sup.on_time_share);
+                    let mut lt = sup.planned_days * lt_dist.sample(&mut rng);
+                    if late {
+                        lt *= rng.gen_range(1.2..1.6);
+                    }
+                    let arrive = day + lt.round().max(1.0) as u32;
+                    on_order += qty;
+                    pos.push(Po {
+                        day,
+                        qty,
+                        expected: day + sup.planned_days as u32,
+                        received: (arrive < days).then_some(arrive),
+                    });
+                }
+            }
+        }
+    }
+    SkuData {
+        supplier,
+        pattern,
+        base_weekly,
+        orders_per_week,
+        size_mean,
+        size_cv,
+        amplitude,
+        phase,
+        trend,
+        unit_cost,
+        price,
+        moq,
+        multiple,
+        service,
+        order_cost: rng.gen_range(20.0f64..100.0).round(),
+        holding_rate: (rng.gen_range(0.18f64..0.30) * 100.0).round() / 100.0,
+        lines,
+        backs,
+        pos,
+        on_hand,
+    }
+}
+
+/// Generates a dataset into `out`.
+pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
+    let sups = suppliers((s.skus / 25).clamp(3, 20), s.seed);
+    let width = s.skus.to_string().len().max(5);
+    let name = |i: usize| format!("SKU{:0width$}", i + 1);
+    let data: Vec<SkuData> = (0..s.skus).into_par_iter().map(|i| simulate(i, s, &sups)).collect();
+    let day0 = first_day();
+    let date = |d: u32| add_days(day0, d as i64);
+    let ext = match s.format {
+        Format::Csv => "csv",
+        Format::Parquet => "parquet",
+    };
+    let write = |t: Table, file: &str| -> Result<()> {
+        let p = out.join(format!("{file}.{ext}"));
+        match s.format {
+            Format::Csv => write_csv(t, &p),
+            Format::Parquet => write_parquet(t, &p),
+        }
+    };
+    let mut summary = GenSummary::default();
+
+    // Sales, in date order as an ERP export lists them.
+    let mut idx: Vec<(u32, u32, u32)> = Vec::new();
+    for (i, d) in data.iter().enumerate() {
+        for (j, l) in d.lines.iter().enumerate() {
+            idx.push((l.day, i as u32, j as u32));
+        }
+    }
+    idx.sort_unstable();
+    let line = |&(_, i, j): &(u32, u32, u32)| &data[i as usize].lines[j as usize];
+    let t = Table::new()
+        .date("date", idx.iter().map(|x| date(line(x).day)))
+        .text("sku", idx.iter().map(|x| name(x.1 as usize)))
+        .num("qty", idx.iter().map(|x| line(x).qty))
+        .text("order_id", idx.iter().map(|x| format!("SO{}-{}", x.1 + 1, line(x).order)))
+        .num("unit_price", idx.iter().map(|x| data[x.1 as usize].price));
+    summary.files.push(("sales".into(), idx.len()));
+    write(t, "sales")?;
+    drop(idx);
+
+    let backs: Vec<(usize, &Back)> =
+        data.iter().enumerate().flat_map(|(i, d)| d.backs.iter().map(move |b| (i, b))).collect();
+    let t = Table::new()
+        .date("date", backs.iter().map(|(_, b)| date(b.day)))
+        .text("sku", backs.iter().map(|(i, _)| name(*i)))
+        .num("qty", backs.iter().map(|(_, b)| b.qty))
+        .opt_date("filled_date", backs.iter().map(|(_, b)| b.filled.map(date)))
+        .text("order_id", backs.iter().map(|(i, b)| format!("SO{}-{}", i + 1, b.order)))
+        .text("cancelled", backs.iter().map(|(_, b)| if b.cancelled { "true" } else { "false" }));
+    summary.files.push(("backorders".into(), backs.len()));
+    write(t, "backorders")?;
+
+    let t = Table::new()
+        .text("sku", (0..s.skus).map(name))
+        .text("supplier", data.iter().map(|d| sups[d.supplier].name.as_str()))
+        .num("unit_cost", data.iter().map(|d| d.unit_cost))
+        .num("lead_time_days", data.iter().map(|d| sups[d.supplier].planned_days))
+        .num("moq", data.iter().map(|d| d.moq))
+        .num("order_multiple", data.iter().map(|d| d.multiple))
+        .text("service_level", data.iter().map(|d| d.service.map(|v| v.to_string()).unwrap_or_default()))
+        .num("order_cost", data.iter().map(|d| d.order_cost))
+        .num("holding_rate", data.iter().map(|d| d.holding_rate))
+        .text("description", (0..s.skus).map(|i| format!("Part {}", i + 1)))
+        .text("category", data.iter().map(|d| PATTERNS[d.pattern]));
+    summary.files.push(("items".into(), s.skus));
+    write(t, "items")?;
+
+    let t = Table::new().text("sku", (0..s.skus).map(name)).num("on_hand", data.iter().map(|d| d.on_hand));
+    summary.files.push(("inventory".into(), s.skus));
+    write(t, "inventory")?;
+
+    let pos: Vec<(usize, usize, &Po)> =
+        data.iter().enumerate().flat_map(|(i, d)| d.pos.iter().enumerate().map(move |(j, p)| (i, j, p))).collect();
+    let t = Table::new()
+        .text("po_id", pos.iter().map(|(i, j, _)| format!("PO{}-{}", i + 1, j + 1)))
+        .text("sku", pos.iter().map(|(i, _, _)| name(*i)))
+        .text("supplier", pos.iter().map(|(i, _, _)| sups[data[*i].supplier].name.as_str()))
+        .date("order_date", pos.iter().map(|(_, _, p)| date(p.day)))
+        .num("qty", pos.iter().map(|(_, _, p)| p.qty))
+        .opt_date("received_date", pos.iter().map(|(_, _, p)| p.received.map(date)))
+        .date("expected_date", pos.iter().map(|(_, _, p)| date(p.expected)));
+    summary.files.push(("purchase_orders".into(), pos.len()));
+    write(t, "purchase_orders")?;
+
+    let r4 = |x: f64| (x * 1e4).round() / 1e4;
+    let t = Table::new()
+        .text("sku", (0..s.skus).map(name))
+        .text("pattern", data.iter().map(|d| PATTERNS[d.pattern]))
+        .num("base_weekly_mean", data.iter().map(|d| r4(d.base_weekly)))
+        .num("orders_per_week", data.iter().map(|d| r4(d.orders_per_week)))
+        .num("mean_order_size", data.iter().map(|d| r4(d.size_mean)))
+        .num("order_size_cv", data.iter().map(|d| d.size_cv))
+        .num("seasonal_amplitude", data.iter().map(|d| r4(d.amplitude)))
+        .num("seasonal_phase_weeks", data.iter().map(|d| r4(d.phase)))
+        .num("trend_per_year", data.iter().map(|d| r4(d.trend)))
+        .text("supplier", data.iter().map(|d| sups[d.supplier].name.as_str()))
+        .num("supplier_lead_time_bias", data.iter().map(|d| r4(sups[d.supplier].bias)))
+        .num("supplier_lead_time_spread", data.iter().map(|d| r4(sups[d.supplier].spread)));
+    summary.files.push(("ground_truth".into(), s.skus));
+    write(t, "ground_truth")?;
+    Ok(summary)
+}

@@ -1,0 +1,694 @@
+//! Reading and validating the input folder. Files are read with polars (CSV or Parquet, chosen by
+//! extension) as text columns, then every cell is parsed here with its row number in hand, so a
+//! planner is told the file, row, column and value of each problem. What comes out are plain
+//! typed tables; polars stays at this edge.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::error::{Error, Problem, Result};
+use crate::period::parse_date;
+
+/// File format, chosen by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated text with a header row.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+}
+
+/// Finds `name.csv` or `name.parquet` in `dir`. `Ok(None)` when neither exists.
+pub fn locate(dir: &Path, name: &str) -> Result<Option<(PathBuf, Format)>> {
+    if !dir.is_dir() {
+        return Err(Error::MissingDir(dir.to_path_buf()));
+    }
+    let csv = dir.join(format!("{name}.csv"));
+    let pq = dir.join(format!("{name}.parquet"));
+    match (csv.is_file(), pq.is_file()) {
+        (true, true) => Err(Error::AmbiguousFile { name: name.into(), dir: dir.into() }),
+        (true, false) => Ok(Some((csv, Format::Csv))),
+        (false, true) => Ok(Some((pq, Format::Parquet))),
+        (false, false) => Ok(None),
+    }
+}
+
+/// Like [`locate`] but the file must exist.
+pub fn require(dir: &Path, name: &str) -> Result<(PathBuf, Format)> {
+    locate(dir, name)?.ok_or_else(|| Error::MissingFile { name: name.into(), dir: dir.into() })
+}
+
+/// A file read as text columns, keyed by canonical (lower-case, trimmed) column name.
+struct RawTable {
+    rows: usize,
+    cols: HashMap<String, StringChunked>,
+}
+
+impl RawTable {
+    /// Reads the `required` and present `optional` columns of a file as text.
+    fn read(path: &Path, format: Format, required: &[&str], optional: &[&str]) -> Result<RawTable> {
+        let read_err = |source| Error::Read { path: path.to_path_buf(), source };
+        let meta = std::fs::metadata(path).map_err(|e| Error::Read {
+            path: path.to_path_buf(),
+            source: PolarsError::IO { error: e.into(), msg: None },
+        })?;
+        if meta.len() == 0 {
+            return Err(invalid(path, None, None, "the file is empty: expected a header row and data rows".into()));
+        }
+        let pl_path = PlRefPath::new(path.to_string_lossy().as_ref());
+        let mut lf = match format {
+            Format::Csv => LazyCsvReader::new(pl_path)
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .with_missing_is_null(true)
+                .finish()
+                .map_err(read_err)?,
+            Format::Parquet => LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()).map_err(read_err)?,
+        };
+        let schema = lf.collect_schema().map_err(read_err)?;
+        // Canonical name -> name in the file.
+        let mut present: HashMap<String, String> = HashMap::new();
+        for name in schema.iter_names() {
+            present.entry(name.trim().to_ascii_lowercase()).or_insert_with(|| name.to_string());
+        }
+        let missing: Vec<&str> = required.iter().copied().filter(|c| !present.contains_key(*c)).collect();
+        if !missing.is_empty() {
+            let found: Vec<String> = schema.iter_names().map(|n| format!("`{n}`")).collect();
+            let problems = missing
+                .iter()
+                .map(|c| Problem {
+                    row: None,
+                    column: Some((*c).to_string()),
+                    message: format!("required column `{c}` is missing (the header has {})", found.join(", ")),
+                })
+                .collect();
+            return Err(Error::Invalid { path: path.to_path_buf(), problems });
+        }
+        let wanted: Vec<(&str, &String)> =
+            required.iter().chain(optional.iter()).filter_map(|c| present.get(*c).map(|orig| (*c, orig))).collect();
+        let exprs: Vec<Expr> =
+            wanted.iter().map(|(canon, orig)| col(orig.as_str()).cast(DataType::String).alias(*canon)).collect();
+        let df = lf.select(exprs).collect().map_err(read_err)?;
+        let rows = df.height();
+        if rows == 0 {
+            return Err(invalid(path, None, None, "the file has a header but no data rows".into()));
+        }
+        let mut cols = HashMap::new();
+        for (canon, _) in wanted {
+            let s = df.column(canon).and_then(|c| c.str().cloned()).map_err(read_err)?;
+            cols.insert(canon.to_string(), s);
+        }
+        Ok(RawTable { rows, cols })
+    }
+
+    fn has(&self, c: &str) -> bool {
+        self.cols.contains_key(c)
+    }
+
+    /// Text cells of a column (trimmed; empty cells as `None`). Absent columns give all `None`.
+    fn cells<'a>(&'a self, c: &str) -> Box<dyn Iterator<Item = Option<&'a str>> + 'a> {
+        match self.cols.get(c) {
+            Some(ca) => Box::new(ca.iter().map(|v| v.map(str::trim).filter(|s| !s.is_empty()))),
+            None => Box::new(std::iter::repeat_n(None, self.rows)),
+        }
+    }
+}
+
+fn invalid(path: &Path, row: Option<usize>, column: Option<&str>, message: String) -> Error {
+    Error::Invalid {
+        path: path.to_path_buf(),
+        problems: vec![Problem { row, column: column.map(Into::into), message }],
+    }
+}
+
+/// Collects cell problems of one file while parsing it.
+struct Check {
+    path: PathBuf,
+    problems: Vec<Problem>,
+}
+
+impl Check {
+    fn new(path: &Path) -> Self {
+        Check { path: path.to_path_buf(), problems: Vec::new() }
+    }
+
+    fn add(&mut self, i: usize, column: &str, message: String) {
+        // Keep memory bounded on a badly broken file; the count is what matters past a point.
+        if self.problems.len() < 1000 {
+            self.problems.push(Problem { row: Some(i + 1), column: Some(column.into()), message });
+        }
+    }
+
+    fn text<'a>(&mut self, i: usize, column: &str, v: Option<&'a str>) -> Option<&'a str> {
+        if v.is_none() {
+            self.add(i, column, "empty cell: a value is required".into());
+        }
+        v
+    }
+
+    fn date(&mut self, i: usize, column: &str, v: Option<&str>) -> Option<NaiveDate> {
+        let s = self.text(i, column, v)?;
+        self.opt_date(i, column, Some(s))
+    }
+
+    fn opt_date(&mut self, i: usize, column: &str, v: Option<&str>) -> Option<NaiveDate> {
+        let s = v?;
+        let d = parse_date(s);
+        if d.is_none() {
+            self.add(i, column, format!("`{s}` is not a valid date: expected YYYY-MM-DD, e.g. 2024-03-31"));
+        }
+        d
+    }
+
+    fn number(&mut self, i: usize, column: &str, v: Option<&str>) -> Option<f64> {
+        let s = self.text(i, column, v)?;
+        self.opt_number(i, column, Some(s))
+    }
+
+    /// A number that must be zero or more.
+    fn opt_number(&mut self, i: usize, column: &str, v: Option<&str>) -> Option<f64> {
+        let s = v?;
+        match s.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Some(x),
+            Ok(x) if x.is_finite() => {
+                self.add(i, column, format!("negative quantity `{s}`: must be zero or more"));
+                None
+            }
+            _ => {
+                self.add(i, column, format!("`{s}` is not a number: expected a plain number such as 12 or 12.5"));
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, i: usize, column: &str, v: Option<&str>) -> bool {
+        match v.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("false") | Some("0") | Some("no") | Some("n") => false,
+            Some("true") | Some("1") | Some("yes") | Some("y") => true,
+            Some(other) => {
+                self.add(i, column, format!("`{other}` is not true or false"));
+                false
+            }
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid { path: self.path, problems: self.problems })
+        }
+    }
+}
+
+/// Interned SKU codes: tables refer to SKUs by a dense index.
+#[derive(Debug, Default, Clone)]
+pub struct Skus {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Skus {
+    /// Index of `sku`, adding it when new.
+    pub fn intern(&mut self, sku: &str) -> u32 {
+        if let Some(&i) = self.index.get(sku) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(sku.to_string());
+        self.index.insert(sku.to_string(), i);
+        i
+    }
+
+    /// Index of `sku` when known.
+    pub fn get(&self, sku: &str) -> Option<u32> {
+        self.index.get(sku).copied()
+    }
+
+    /// Code of SKU number `i`.
+    pub fn name(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+
+    /// Number of distinct SKUs seen.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when no SKU was seen.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// Customer order lines (or shipments, see `sales_are`).
+#[derive(Debug, Default, Clone)]
+pub struct Sales {
+    /// SKU index per line.
+    pub sku: Vec<u32>,
+    /// Order (or ship) date per line.
+    pub date: Vec<NaiveDate>,
+    /// Units per line.
+    pub qty: Vec<f64>,
+    /// Order id per line, when the file has the column and it was asked for.
+    pub order_id: Option<Vec<Option<String>>>,
+    /// Unit price per line, when present and asked for.
+    pub unit_price: Option<Vec<Option<f64>>>,
+}
+
+impl Sales {
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.qty.len()
+    }
+
+    /// True when there are no lines.
+    pub fn is_empty(&self) -> bool {
+        self.qty.is_empty()
+    }
+}
+
+/// One backorder: demand that could not be served from stock when ordered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backorder {
+    /// SKU index.
+    pub sku: u32,
+    /// Day the backorder was created.
+    pub date: NaiveDate,
+    /// Units backordered.
+    pub qty: f64,
+    /// Day it was filled; `None` while open.
+    pub filled_date: Option<NaiveDate>,
+    /// Customer order id, when given.
+    pub order_id: Option<String>,
+    /// The customer cancelled instead of waiting.
+    pub cancelled: bool,
+}
+
+/// Item master data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// SKU index.
+    pub sku: u32,
+    /// Supplier code.
+    pub supplier: String,
+    /// Cost per unit.
+    pub unit_cost: f64,
+    /// Planned supplier lead time in days.
+    pub lead_time_days: f64,
+    /// Minimum order quantity (0 = none).
+    pub moq: f64,
+    /// Order quantities are multiples of this (1 = any whole unit... or any amount).
+    pub order_multiple: f64,
+    /// Per-item cycle service level target in (0, 1).
+    pub service_level: Option<f64>,
+    /// Fixed cost of placing one order line.
+    pub order_cost: Option<f64>,
+    /// Annual holding cost as a share of unit cost.
+    pub holding_rate: Option<f64>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Free text grouping.
+    pub category: Option<String>,
+}
+
+/// One purchase order line (or one receipt of it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurchaseOrder {
+    /// Purchase order number.
+    pub po_id: String,
+    /// SKU index.
+    pub sku: u32,
+    /// Supplier code.
+    pub supplier: String,
+    /// Day ordered.
+    pub order_date: NaiveDate,
+    /// Units.
+    pub qty: f64,
+    /// Day received; `None` while open.
+    pub received_date: Option<NaiveDate>,
+    /// Day the supplier promised.
+    pub expected_date: Option<NaiveDate>,
+    /// 1-based row in the file, for messages.
+    pub row: usize,
+}
+
+/// Everything in an input folder.
+#[derive(Debug, Default)]
+pub struct Dataset {
+    /// Folder read.
+    pub dir: PathBuf,
+    /// SKU codes of every table.
+    pub skus: Skus,
+    /// Sales lines.
+    pub sales: Sales,
+    /// Backorders, when the file exists.
+    pub backorders: Option<Vec<Backorder>>,
+    /// Items by SKU index, when the file exists.
+    pub items: Option<HashMap<u32, Item>>,
+    /// On hand by SKU index, when the file exists.
+    pub inventory: Option<HashMap<u32, f64>>,
+    /// Purchase orders, when the file exists.
+    pub purchase_orders: Option<Vec<PurchaseOrder>>,
+    /// Rows read per file, in reading order.
+    pub rows: Vec<(String, usize)>,
+    /// Non-fatal findings, for stderr.
+    pub warnings: Vec<String>,
+}
+
+/// Which tables to load.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Load {
+    /// Load order ids and prices of sales lines (KPIs need them; forecasting does not).
+    pub sales_details: bool,
+    /// Load items, inventory and purchase orders when present.
+    pub planning: bool,
+    /// Items and inventory must be present.
+    pub planning_required: bool,
+    /// Load backorders when present.
+    pub backorders: bool,
+}
+
+impl Dataset {
+    /// Reads and validates the folder.
+    pub fn load(dir: &Path, what: Load) -> Result<Dataset> {
+        let mut ds = Dataset { dir: dir.to_path_buf(), ..Default::default() };
+        let (path, fmt) = require(dir, "sales")?;
+        ds.sales = read_sales(&path, fmt, &mut ds.skus, what.sales_details)?;
+        ds.rows.push((file_name(&path), ds.sales.len()));
+        if what.backorders {
+            if let Some((path, fmt)) = locate(dir, "backorders")? {
+                let b = read_backorders(&path, fmt, &mut ds.skus)?;
+                ds.rows.push((file_name(&path), b.len()));
+                ds.backorders = Some(b);
+            }
+        }
+        if what.planning {
+            let find = |name| if what.planning_required { require(dir, name).map(Some) } else { locate(dir, name) };
+            if let Some((path, fmt)) = find("items")? {
+                let items = read_items(&path, fmt, &mut ds.skus)?;
+                ds.rows.push((file_name(&path), items.len()));
+                ds.items = Some(items);
+            }
+            if let Some((path, fmt)) = find("inventory")? {
+                let inv = read_inventory(&path, fmt, &mut ds.skus)?;
+                ds.rows.push((file_name(&path), inv.len()));
+                ds.inventory = Some(inv);
+            }
+            if let Some((path, fmt)) = locate(dir, "purchase_orders")? {
+                let pos = read_purchase_orders(&path, fmt, &mut ds.skus)?;
+                ds.rows.push((file_name(&path), pos.len()));
+                ds.purchase_orders = Some(pos);
+            }
+            ds.cross_check();
+        }
+        Ok(ds)
+    }
+
+    /// Warnings about SKUs known to one table and not another.
+    fn cross_check(&mut self) {
+        let Some(items) = &self.items else { return };
+        let mut in_sales = vec![false; self.skus.len()];
+        for &s in &self.sales.sku {
+            in_sales[s as usize] = true;
+        }
+        let unknown: Vec<&str> = (0..self.skus.len() as u32)
+            .filter(|s| in_sales[*s as usize] && !items.contains_key(s))
+            .map(|s| self.skus.name(s))
+            .collect();
+        if !unknown.is_empty() {
+            self.warnings.push(format!(
+                "{} SKU(s) in sales are missing from items and are not planned: {}",
+                unknown.len(),
+                list_some(&unknown)
+            ));
+        }
+        if let Some(inv) = &self.inventory {
+            let mut no_item: Vec<&str> =
+                inv.keys().filter(|s| !items.contains_key(s)).map(|s| self.skus.name(*s)).collect();
+            no_item.sort_unstable();
+            if !no_item.is_empty() {
+                self.warnings.push(format!(
+                    "{} SKU(s) in inventory are missing from items and are ignored: {}",
+                    no_item.len(),
+                    list_some(&no_item)
+                ));
+            }
+            let mut no_inv: Vec<&str> =
+                items.keys().filter(|s| !inv.contains_key(s)).map(|s| self.skus.name(*s)).collect();
+            no_inv.sort_unstable();
+            if !no_inv.is_empty() {
+                self.warnings.push(format!(
+                    "{} item(s) have no inventory row; their on-hand is taken as 0: {}",
+                    no_inv.len(),
+                    list_some(&no_inv)
+                ));
+            }
+        }
+        if let Some(pos) = &self.purchase_orders {
+            let mut unknown: Vec<&str> =
+                pos.iter().filter(|p| !items.contains_key(&p.sku)).map(|p| self.skus.name(p.sku)).collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            if !unknown.is_empty() {
+                self.warnings.push(format!(
+                    "{} SKU(s) in purchase_orders are missing from items and are ignored: {}",
+                    unknown.len(),
+                    list_some(&unknown)
+                ));
+            }
+        }
+    }
+
+    /// First and last sales date.
+    pub fn sales_span(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let first = self.sales.date.iter().min()?;
+        let last = self.sales.date.iter().max()?;
+        Some((*first, *last))
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// The first few entries of a list, with a count of the rest.
+pub fn list_some(v: &[&str]) -> String {
+    let shown: Vec<String> = v.iter().take(8).map(|s| format!("`{s}`")).collect();
+    if v.len() > 8 {
+        format!("{} and {} more", shown.join(", "), v.len() - 8)
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Reads the sales file.
+pub fn read_sales(path: &Path, fmt: Format, skus: &mut Skus, details: bool) -> Result<Sales> {
+    let optional: &[&str] = if details { &["order_id", "unit_price"] } else { &[] };
+    let t = RawTable::read(path, fmt, &["date", "sku", "qty"], optional)?;
+    let mut c = Check::new(path);
+    let mut s = Sales {
+        sku: Vec::with_capacity(t.rows),
+        date: Vec::with_capacity(t.rows),
+        qty: Vec::with_capacity(t.rows),
+        ..Default::default()
+    };
+    for (i, ((d, k), q)) in t.cells("date").zip(t.cells("sku")).zip(t.cells("qty")).enumerate() {
+        let d = c.date(i, "date", d);
+        let k = c.text(i, "sku", k);
+        let q = c.number(i, "qty", q);
+        if let (Some(d), Some(k), Some(q)) = (d, k, q) {
+            s.sku.push(skus.intern(k));
+            s.date.push(d);
+            s.qty.push(q);
+        }
+    }
+    if details && t.has("order_id") {
+        s.order_id = Some(t.cells("order_id").map(|v| v.map(String::from)).collect());
+    }
+    if details && t.has("unit_price") {
+        let v: Vec<Option<f64>> =
+            t.cells("unit_price").enumerate().map(|(i, v)| c.opt_number(i, "unit_price", v)).collect();
+        s.unit_price = Some(v);
+    }
+    c.finish()?;
+    Ok(s)
+}
+
+/// Reads the backorders file.
+pub fn read_backorders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<Backorder>> {
+    let t = RawTable::read(path, fmt, &["date", "sku", "qty", "filled_date"], &["order_id", "cancelled"])?;
+    let mut c = Check::new(path);
+    let mut out = Vec::with_capacity(t.rows);
+    let cells = t
+        .cells("date")
+        .zip(t.cells("sku"))
+        .zip(t.cells("qty"))
+        .zip(t.cells("filled_date"))
+        .zip(t.cells("order_id"))
+        .zip(t.cells("cancelled"));
+    for (i, (((((d, k), q), f), o), x)) in cells.enumerate() {
+        let date = c.date(i, "date", d);
+        let sku = c.text(i, "sku", k);
+        let qty = c.number(i, "qty", q);
+        let filled = c.opt_date(i, "filled_date", f);
+        let cancelled = c.bool(i, "cancelled", x);
+        if let (Some(date), Some(fd)) = (date, filled) {
+            if fd < date {
+                c.add(i, "filled_date", format!("filled on {fd}, before the backorder was created on {date}"));
+            }
+        }
+        if let (Some(date), Some(sku), Some(qty)) = (date, sku, qty) {
+            out.push(Backorder {
+                sku: skus.intern(sku),
+                date,
+                qty,
+                filled_date: filled,
+                order_id: o.map(String::from),
+                cancelled,
+            });
+        }
+    }
+    c.finish()?;
+    Ok(out)
+}
+
+/// Reads the items file.
+pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u32, Item>> {
+    let t = RawTable::read(
+        path,
+        fmt,
+        &["sku", "supplier", "unit_cost", "lead_time_days", "moq", "order_multiple"],
+        &["service_level", "order_cost", "holding_rate", "description", "category"],
+    )?;
+    let mut c = Check::new(path);
+    let mut out: HashMap<u32, Item> = HashMap::with_capacity(t.rows);
+    let mut first_row: HashMap<u32, usize> = HashMap::new();
+    let cols: Vec<Vec<Option<&str>>> = [
+        "sku",
+        "supplier",
+        "unit_cost",
+        "lead_time_days",
+        "moq",
+        "order_multiple",
+        "service_level",
+        "order_cost",
+        "holding_rate",
+        "description",
+        "category",
+    ]
+    .iter()
+    .map(|n| t.cells(n).collect())
+    .collect();
+    let cell = |c: usize, i: usize| cols[c][i];
+    for i in 0..t.rows {
+        let sku = c.text(i, "sku", cell(0, i));
+        let supplier = c.text(i, "supplier", cell(1, i));
+        let unit_cost = c.number(i, "unit_cost", cell(2, i));
+        let lead = c.number(i, "lead_time_days", cell(3, i));
+        let moq = c.opt_number(i, "moq", cell(4, i)).unwrap_or(0.0);
+        let mult = c.opt_number(i, "order_multiple", cell(5, i));
+        if mult == Some(0.0) {
+            c.add(i, "order_multiple", "order multiple 0: must be more than zero (leave it empty for none)".into());
+        }
+        let sl = c.opt_number(i, "service_level", cell(6, i));
+        if let Some(v) = sl {
+            if !(v > 0.0 && v < 1.0) {
+                c.add(i, "service_level", format!("`{v}` is not a share between 0 and 1 (write 95% as 0.95)"));
+            }
+        }
+        let order_cost = c.opt_number(i, "order_cost", cell(7, i));
+        let holding_rate = c.opt_number(i, "holding_rate", cell(8, i));
+        let (Some(sku), Some(supplier), Some(unit_cost), Some(lead)) = (sku, supplier, unit_cost, lead) else {
+            continue;
+        };
+        let idx = skus.intern(sku);
+        if let Some(first) = first_row.insert(idx, i + 1) {
+            c.add(i, "sku", format!("duplicate SKU `{sku}`: already on row {first}; each item must appear once"));
+            continue;
+        }
+        out.insert(
+            idx,
+            Item {
+                sku: idx,
+                supplier: supplier.to_string(),
+                unit_cost,
+                lead_time_days: lead,
+                moq,
+                order_multiple: mult.filter(|m| *m > 0.0).unwrap_or(1.0),
+                service_level: sl.filter(|v| *v > 0.0 && *v < 1.0),
+                order_cost,
+                holding_rate,
+                description: cell(9, i).map(String::from),
+                category: cell(10, i).map(String::from),
+            },
+        );
+    }
+    c.finish()?;
+    Ok(out)
+}
+
+/// Reads the inventory file.
+pub fn read_inventory(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u32, f64>> {
+    let t = RawTable::read(path, fmt, &["sku", "on_hand"], &[])?;
+    let mut c = Check::new(path);
+    let mut out = HashMap::with_capacity(t.rows);
+    let mut first_row: HashMap<u32, usize> = HashMap::new();
+    for (i, (k, q)) in t.cells("sku").zip(t.cells("on_hand")).enumerate() {
+        let sku = c.text(i, "sku", k);
+        let q = c.number(i, "on_hand", q);
+        let (Some(sku), Some(q)) = (sku, q) else { continue };
+        let idx = skus.intern(sku);
+        if let Some(first) = first_row.insert(idx, i + 1) {
+            c.add(i, "sku", format!("duplicate SKU `{sku}`: already on row {first}; give one on-hand figure per SKU"));
+            continue;
+        }
+        out.insert(idx, q);
+    }
+    c.finish()?;
+    Ok(out)
+}
+
+/// Reads the purchase orders file.
+pub fn read_purchase_orders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<PurchaseOrder>> {
+    let t = RawTable::read(
+        path,
+        fmt,
+        &["po_id", "sku", "supplier", "order_date", "qty", "received_date"],
+        &["expected_date"],
+    )?;
+    let mut c = Check::new(path);
+    let cols: Vec<Vec<Option<&str>>> =
+        ["po_id", "sku", "supplier", "order_date", "qty", "received_date", "expected_date"]
+            .iter()
+            .map(|n| t.cells(n).collect())
+            .collect();
+    let cell = |c: usize, i: usize| cols[c][i];
+    let mut out = Vec::with_capacity(t.rows);
+    for i in 0..t.rows {
+        let po = c.text(i, "po_id", cell(0, i));
+        let sku = c.text(i, "sku", cell(1, i));
+        let supplier = c.text(i, "supplier", cell(2, i));
+        let od = c.date(i, "order_date", cell(3, i));
+        let qty = c.number(i, "qty", cell(4, i));
+        let rd = c.opt_date(i, "received_date", cell(5, i));
+        let ed = c.opt_date(i, "expected_date", cell(6, i));
+        if let (Some(po), Some(sku), Some(supplier), Some(od), Some(qty)) = (po, sku, supplier, od, qty) {
+            out.push(PurchaseOrder {
+                po_id: po.to_string(),
+                sku: skus.intern(sku),
+                supplier: supplier.to_string(),
+                order_date: od,
+                qty,
+                received_date: rd,
+                expected_date: ed,
+                row: i + 1,
+            });
+        }
+    }
+    c.finish()?;
+    Ok(out)
+}

@@ -1,0 +1,24 @@
+//! replen: demand forecasting and reorder-point planning from a company's own sales, backorder,
+//! item, inventory and purchase-order history.
+//!
+//! The modules follow the data's path: [`ingest`] reads and validates the input folder,
+//! [`series`] buckets demand per SKU and period, [`forecast`] predicts it, [`leadtime`]
+//! measures supplier lead times, [`policy`] holds the inventory maths, [`plan`] turns all of it
+//! into reorder points and proposals, and [`output`] writes tables. [`app`] strings the stages
+//! into the commands; [`generate`] makes synthetic data in the same contract.
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod forecast;
+pub mod generate;
+pub mod ingest;
+pub mod leadtime;
+pub mod output;
+pub mod period;
+pub mod plan;
+pub mod policy;
+pub mod series;
+
+pub use error::{Error, Result};

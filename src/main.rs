@@ -1,0 +1,204 @@
+//! The `replen` command line: parses flags, calls the library, prints summaries and errors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+use replen::app::{self, RunOptions};
+use replen::config::{ConfigFile, Settings};
+use replen::forecast::{ModelChoice, MODEL_NAMES};
+use replen::generate::{generate, GenSettings};
+use replen::ingest::Format;
+use replen::period::parse_date;
+
+#[derive(Parser)]
+#[command(
+    name = "replen",
+    version,
+    about = "Demand forecasts, reorder points and purchase proposals from your own history"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Forecast demand, compute reorder points and write purchase proposals (the weekly job).
+    Plan(RunArgs),
+    /// Forecast demand per SKU with quantiles; needs only the sales file.
+    Forecast(RunArgs),
+    /// Validate an input folder and summarise it.
+    Check {
+        /// Input folder.
+        #[arg(long, default_value = "data/sample")]
+        data: PathBuf,
+    },
+    /// Write a synthetic dataset with known demand patterns.
+    Generate {
+        /// Number of SKUs.
+        #[arg(long, default_value_t = 300)]
+        skus: usize,
+        /// Weeks of history.
+        #[arg(long, default_value_t = 156)]
+        weeks: usize,
+        /// Random seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// `csv` or `parquet`.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Input folder (sales, items, inventory, ... as CSV or Parquet).
+    #[arg(long, default_value = "data/sample")]
+    data: PathBuf,
+    /// Output folder.
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
+    /// Planning date (YYYY-MM-DD): only history before it is used. Default: the day after the
+    /// last sale.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Settings file; `replen.toml` is read when present.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Planning bucket: `day`, `week` or `month`.
+    #[arg(long)]
+    period: Option<String>,
+    /// Forecast horizon in periods.
+    #[arg(long)]
+    horizon: Option<usize>,
+    /// What sales quantities are: `orders` or `shipments`.
+    #[arg(long)]
+    sales_are: Option<String>,
+    /// Default cycle service level, e.g. 0.95.
+    #[arg(long)]
+    service_level: Option<f64>,
+    /// Review period in periods.
+    #[arg(long)]
+    review_periods: Option<f64>,
+    /// Forecast model: `auto` or one of naive, moving_average, ses, croston, sba, tsb.
+    #[arg(long, default_value = "auto")]
+    model: String,
+}
+
+/// An input or usage problem: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+fn options(a: RunArgs) -> anyhow::Result<RunOptions> {
+    let (path, required) = match &a.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("replen.toml"), false),
+    };
+    let file = ConfigFile::read(&path, required)?;
+    let flags = ConfigFile {
+        sales_are: a.sales_are,
+        period: a.period,
+        horizon: a.horizon,
+        service_level: a.service_level,
+        review_periods: a.review_periods,
+    };
+    let settings = Settings::from_parts(&file, &flags)?;
+    let as_of = match a.as_of {
+        Some(s) => {
+            Some(parse_date(&s).ok_or_else(|| Usage(format!("--as-of `{s}` is not a date: expected YYYY-MM-DD")))?)
+        }
+        None => None,
+    };
+    let model = ModelChoice::parse(&a.model).ok_or_else(|| {
+        Usage(format!("--model `{}` is unknown: expected `auto` or one of {}", a.model, MODEL_NAMES.join(", ")))
+    })?;
+    Ok(RunOptions { data: a.data, out: a.out, as_of, settings, model })
+}
+
+fn print_warnings(w: &[String]) {
+    for x in w {
+        eprintln!("warning: {x}");
+    }
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Plan(a) => {
+            let o = options(a)?;
+            let s = app::run_plan(&o).with_context(|| format!("planning from `{}`", o.data.display()))?;
+            print_warnings(&s.warnings);
+            eprintln!("planned {} SKUs as of {}", s.skus, date(s.as_of));
+            eprintln!("{} lines to order, total value {:.2}", s.lines, s.order_value);
+            for f in &s.files {
+                eprintln!("wrote {}", f.display());
+            }
+        }
+        Command::Forecast(a) => {
+            let o = options(a)?;
+            let s = app::forecast(&o).with_context(|| format!("forecasting from `{}`", o.data.display()))?;
+            print_warnings(&s.warnings);
+            eprintln!("forecast {} SKUs as of {}", s.skus, date(s.as_of));
+            eprintln!("wrote {}", s.file.display());
+        }
+        Command::Check { data } => {
+            let r = app::check(&data).with_context(|| format!("checking `{}`", data.display()))?;
+            println!("{}: valid", data.display());
+            for (f, n) in &r.rows {
+                println!("  {f}: {n} rows");
+            }
+            println!("  SKUs: {} ({} with sales)", r.skus, r.skus_with_sales);
+            if let Some((a, b)) = r.span {
+                println!("  sales from {} to {}", date(a), date(b));
+            }
+            print_warnings(&r.warnings);
+        }
+        Command::Generate { skus, weeks, seed, out, format } => {
+            let format = match format.as_str() {
+                "csv" => Format::Csv,
+                "parquet" => Format::Parquet,
+                other => {
+                    return Err(Usage(format!("--format `{other}` is unknown: expected `csv` or `parquet`")).into())
+                }
+            };
+            if skus == 0 || weeks == 0 {
+                return Err(Usage("--skus and --weeks must be at least 1".into()).into());
+            }
+            let s = generate(&GenSettings { skus, weeks, seed, format }, &out)
+                .with_context(|| format!("generating into `{}`", out.display()))?;
+            for (f, n) in &s.files {
+                eprintln!("wrote {f}: {n} rows");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let input = e.chain().any(|c| {
+                c.downcast_ref::<replen::Error>().is_some_and(replen::Error::is_input)
+                    || c.downcast_ref::<Usage>().is_some()
+            });
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(if input { 2 } else { 1 })
+        }
+    }
+}

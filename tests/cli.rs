@@ -1,0 +1,283 @@
+//! End-to-end tests of the `replen` binary on small hand-made folders.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn replen() -> Command {
+    Command::cargo_bin("replen").expect("binary built")
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    fs::write(dir.join(name), text).expect("write fixture");
+}
+
+/// Two SKUs over eight whole weeks (2024-01-01 is a Monday), as-of 2024-02-26.
+/// A sells 10 a week; B sells 3 a week.
+fn fixture(dir: &Path) {
+    let mut sales = String::from("date,sku,qty,order_id\n");
+    for w in 0..8 {
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(7 * w + 2);
+        sales.push_str(&format!("{day},A,6,O{w}a\n{day},A,4,O{w}b\n{day},B,3,O{w}c\n"));
+    }
+    write(dir, "sales.csv", &sales);
+    write(
+        dir,
+        "items.csv",
+        "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,ACME,2.5,14,0,1\nB,BOLT,4,7,50,12\n",
+    );
+    write(dir, "inventory.csv", "sku,on_hand\nA,15\nB,100\n");
+    write(
+        dir,
+        "purchase_orders.csv",
+        "po_id,sku,supplier,order_date,qty,received_date\n\
+         P1,A,ACME,2024-01-01,20,2024-01-08\n\
+         P2,A,ACME,2024-01-10,20,2024-01-31\n\
+         P3,A,ACME,2024-02-20,5,\n",
+    );
+    write(dir, "backorders.csv", "date,sku,qty,filled_date\n2024-02-20,A,2,\n2024-02-01,A,9,2024-02-05\n");
+}
+
+fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = fs::read_to_string(path).expect("output exists");
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    lines
+        .map(|l| {
+            // The reason column is last and quoted; split only the plain columns before it.
+            let cells: Vec<String> = l.splitn(header.len(), ',').map(String::from).collect();
+            header.iter().cloned().zip(cells).collect()
+        })
+        .collect()
+}
+
+fn num(row: &std::collections::HashMap<String, String>, col: &str) -> f64 {
+    row[col].parse().unwrap_or_else(|_| panic!("{col} = {} is not a number", row[col]))
+}
+
+#[test]
+fn plan_numbers_of_one_sku_match_a_hand_calculation() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    fs::create_dir(&data).unwrap();
+    fixture(&data);
+    let out = t.path().join("out");
+    replen()
+        .args(["plan", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .args(["--as-of", "2024-02-26", "--model", "ses"])
+        .assert()
+        .success();
+    let policy = read_csv(&out.join("policy.csv"));
+    let a = policy.iter().find(|r| r["sku"] == "A").expect("A planned");
+    // Demand 10 every week: SES level 10 and no in-sample error, so the variance of whole-unit
+    // demand is floored at the Poisson variance: sd sqrt(10) per week.
+    assert!((num(a, "demand_per_period") - 10.0).abs() < 1e-9);
+    assert!((num(a, "demand_sd_per_period") - 10f64.sqrt()).abs() < 1e-3);
+    // Receipts after 7 and 21 days: mean 14 days = 2 weeks, sd sqrt(98) days = sqrt(2) weeks.
+    assert!((num(a, "lead_time_days") - 14.0).abs() < 1e-9);
+    // P = 2 + 1 review week; SS = 1.644854 * sqrt(3*10 + 10^2 * 2); ROP = 10*3 + SS; S = ROP + 10.
+    let ss = 1.644_853_626_951_472 * 230f64.sqrt();
+    assert!((num(a, "safety_stock") - ss).abs() < 1e-3);
+    assert!((num(a, "reorder_point") - (30.0 + ss)).abs() < 1e-3);
+    assert!((num(a, "order_up_to") - (40.0 + ss)).abs() < 1e-3);
+    // Position: 15 on hand + 5 on order - 2 open backorders = 18.
+    assert_eq!(num(a, "on_order"), 5.0);
+    assert_eq!(num(a, "open_backorders"), 2.0);
+    assert_eq!(num(a, "inventory_position"), 18.0);
+    // Order up to S: 40 + 24.946 - 18 = 46.95 -> 47 whole units; value 47 * 2.5.
+    assert_eq!(num(a, "order_qty"), 47.0);
+    assert_eq!(num(a, "order_value"), 117.5);
+    assert_eq!(a["expected_arrival"], "2024-03-11");
+
+    // B: weekly 3, planned 7 days, position 100 > ROP: nothing ordered; not in proposals.
+    let b = policy.iter().find(|r| r["sku"] == "B").expect("B planned");
+    assert_eq!(num(b, "order_qty"), 0.0);
+    let proposals = read_csv(&out.join("proposals.csv"));
+    assert_eq!(proposals.len(), 1);
+    assert_eq!(proposals[0]["sku"], "A");
+}
+
+#[test]
+fn moq_and_order_multiple_are_applied() {
+    let t = tempfile::tempdir().unwrap();
+    fixture(t.path());
+    write(t.path(), "inventory.csv", "sku,on_hand\nA,15\nB,0\n");
+    let out = t.path().join("out");
+    replen().args(["plan", "--as-of", "2024-02-26", "--data"]).arg(t.path()).arg("--out").arg(&out).assert().success();
+    let policy = read_csv(&out.join("policy.csv"));
+    let b = policy.iter().find(|r| r["sku"] == "B").unwrap();
+    // Needs about 9 units; MOQ 50 rounded up to a multiple of 12 gives 60.
+    assert_eq!(num(b, "order_qty"), 60.0);
+    assert!(b["reason"].contains("MOQ 50"));
+}
+
+#[test]
+fn outputs_are_identical_across_runs() {
+    let t = tempfile::tempdir().unwrap();
+    fixture(t.path());
+    let run = |name: &str| {
+        let out = t.path().join(name);
+        replen().args(["plan", "--data"]).arg(t.path()).arg("--out").arg(&out).assert().success();
+        fs::read(out.join("proposals.csv")).unwrap()
+    };
+    assert_eq!(run("a"), run("b"));
+}
+
+/// Runs `check` on the fixture after `mutate`; returns (exit code, stderr).
+fn check_after(mutate: impl FnOnce(&Path)) -> (i32, String) {
+    let t = tempfile::tempdir().unwrap();
+    fixture(t.path());
+    mutate(t.path());
+    let out = replen().arg("check").arg("--data").arg(t.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!text.contains("panicked"), "{text}");
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn assert_names(text: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(text.contains(p), "message lacks `{p}`:\n{text}");
+    }
+}
+
+#[test]
+fn bad_date_names_file_row_and_column() {
+    let (code, msg) = check_after(|d| write(d, "sales.csv", "date,sku,qty\n2024-01-02,A,1\n2024-13-45,A,2\n"));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["sales.csv", "row 2", "column `date`", "2024-13-45"]);
+}
+
+#[test]
+fn negative_quantity_is_rejected() {
+    let (code, msg) = check_after(|d| write(d, "sales.csv", "date,sku,qty\n2024-01-02,A,1\n2024-01-03,A,-5\n"));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["sales.csv", "row 2", "column `qty`", "negative"]);
+}
+
+#[test]
+fn unparseable_number_is_rejected() {
+    let (code, msg) = check_after(|d| write(d, "sales.csv", "date,sku,qty\n2024-01-02,A,twelve\n"));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["sales.csv", "row 1", "column `qty`", "twelve"]);
+}
+
+#[test]
+fn missing_column_is_named() {
+    let (code, msg) = check_after(|d| write(d, "sales.csv", "date,item,qty\n2024-01-02,A,1\n"));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["sales.csv", "`sku`", "missing"]);
+}
+
+#[test]
+fn missing_file_is_named() {
+    let t = tempfile::tempdir().unwrap();
+    fixture(t.path());
+    fs::remove_file(t.path().join("inventory.csv")).unwrap();
+    let out = replen().arg("plan").arg("--data").arg(t.path()).arg("--out").arg(t.path().join("o")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_names(&String::from_utf8_lossy(&out.stderr), &["inventory"]);
+}
+
+#[test]
+fn missing_folder_exits_2() {
+    let out = replen().args(["plan", "--data", "/nonexistent/replen", "--out", "/tmp/x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_names(&String::from_utf8_lossy(&out.stderr), &["/nonexistent/replen", "does not exist"]);
+}
+
+#[test]
+fn empty_history_is_rejected() {
+    let (code, msg) = check_after(|d| write(d, "sales.csv", "date,sku,qty\n"));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["sales.csv", "no data rows"]);
+    let (code, msg) = check_after(|d| write(d, "sales.csv", ""));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["sales.csv", "empty"]);
+}
+
+#[test]
+fn duplicate_keys_are_rejected() {
+    let (code, msg) = check_after(|d| {
+        write(
+            d,
+            "items.csv",
+            "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,X,1,7,0,1\nB,X,1,7,0,1\nA,X,1,7,0,1\n",
+        )
+    });
+    assert_eq!(code, 2);
+    assert_names(&msg, &["items.csv", "row 3", "column `sku`", "duplicate", "row 1"]);
+    let (code, msg) = check_after(|d| write(d, "inventory.csv", "sku,on_hand\nA,1\nA,2\n"));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["inventory.csv", "row 2", "duplicate"]);
+}
+
+#[test]
+fn unknown_sku_is_a_warning_with_a_count() {
+    let t = tempfile::tempdir().unwrap();
+    fixture(t.path());
+    let mut s = fs::read_to_string(t.path().join("sales.csv")).unwrap();
+    s.push_str("2024-01-03,ZZZ,1,Q1\n2024-01-03,YYY,1,Q2\n");
+    write(t.path(), "sales.csv", &s);
+    let out = replen().arg("plan").arg("--data").arg(t.path()).arg("--out").arg(t.path().join("o")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_names(
+        &String::from_utf8_lossy(&out.stderr),
+        &["warning: 2 SKU(s) in sales are missing from items", "`ZZZ`"],
+    );
+}
+
+#[test]
+fn several_problems_are_listed_together() {
+    let (code, msg) =
+        check_after(|d| write(d, "sales.csv", "date,sku,qty\n2024-01-02,,1\n01/02/2024,A,2\n2024-01-03,A,x\n"));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["3 problems", "row 1", "column `sku`", "row 2", "row 3"]);
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let t = tempfile::tempdir().unwrap();
+    fixture(t.path());
+    let out = replen().arg("plan").arg("--data").arg(t.path()).args(["--service-level", "95"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_names(&String::from_utf8_lossy(&out.stderr), &["service_level", "95"]);
+}
+
+#[test]
+fn parquet_inputs_read_like_csv() {
+    let t = tempfile::tempdir().unwrap();
+    let csv = t.path().join("csv");
+    let pq = t.path().join("pq");
+    for (dir, fmt) in [(&csv, "csv"), (&pq, "parquet")] {
+        replen()
+            .args(["generate", "--skus", "6", "--weeks", "20", "--seed", "3", "--format", fmt, "--out"])
+            .arg(dir)
+            .assert()
+            .success();
+    }
+    let run = |dir: &Path, name: &str| {
+        let out = t.path().join(name);
+        replen().args(["plan", "--data"]).arg(dir).arg("--out").arg(&out).assert().success();
+        fs::read_to_string(out.join("policy.csv")).unwrap()
+    };
+    assert_eq!(run(&csv, "o1"), run(&pq, "o2"));
+}
+
+#[test]
+fn generate_is_deterministic() {
+    let t = tempfile::tempdir().unwrap();
+    for name in ["a", "b"] {
+        replen()
+            .args(["generate", "--skus", "8", "--weeks", "30", "--seed", "9", "--out"])
+            .arg(t.path().join(name))
+            .assert()
+            .success();
+    }
+    for f in ["sales.csv", "backorders.csv", "items.csv", "inventory.csv", "purchase_orders.csv", "ground_truth.csv"] {
+        assert_eq!(fs::read(t.path().join("a").join(f)).unwrap(), fs::read(t.path().join("b").join(f)).unwrap(), "{f}");
+    }
+}
