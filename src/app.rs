@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::forecast::dist::LEVEL_NAMES;
-use crate::forecast::{forecast_all, ForecastSettings, ModelChoice, SkuForecast};
+use crate::forecast::{forecast_all, pattern, EngineSettings, Forecasts as Engine, ModelChoice};
 use crate::ingest::{Dataset, Load};
 use crate::output::{write_csv, Table};
 use crate::period::add_days;
@@ -82,40 +82,86 @@ pub struct ForecastSummary {
     pub as_of: NaiveDate,
     /// SKUs forecast.
     pub skus: usize,
-    /// File written.
-    pub file: PathBuf,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// The calibration in words.
+    pub calibration: String,
     /// Warnings.
     pub warnings: Vec<String>,
 }
 
-struct Forecasts {
-    set: SeriesSet,
-    fc: Vec<SkuForecast>,
+/// Series and their forecasts.
+pub struct Forecasts {
+    /// Demand series, one per SKU index.
+    pub set: SeriesSet,
+    /// Forecasts, one per SKU index.
+    pub fc: Engine,
 }
 
 fn run_forecasts(ds: &Dataset, o: &RunOptions, as_of: NaiveDate) -> Forecasts {
     let s = &o.settings;
     let set = SeriesSet::build(&ds.sales, ds.backorders.as_deref(), s.sales_are, s.period, as_of, ds.skus.len());
-    let fs = ForecastSettings { horizon: s.horizon, model: o.model.clone(), year: s.period.per_year() };
-    let fc = forecast_all(&set.series, &fs);
+    let es = EngineSettings::new(s.horizon, s.period.per_year(), o.model.clone());
+    let series: Vec<&[f64]> = set.series.iter().map(|d| d.values.as_slice()).collect();
+    let fc = forecast_all(&series, &es);
     Forecasts { set, fc }
 }
 
+fn r3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
 fn write_forecast(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
-    let h = f.fc.first().map_or(0, |x| x.mean.len());
+    let h = f.fc.skus.first().map_or(0, |x| x.mean.len());
     let rows: Vec<(u32, usize)> = skus.iter().flat_map(|&s| (0..h).map(move |t| (s, t))).collect();
-    let q: Vec<[f64; 7]> = rows.iter().map(|&(s, t)| f.fc[s as usize].period(t).quantiles()).collect();
-    let r3 = |x: f64| (x * 1000.0).round() / 1000.0;
+    let q: Vec<[f64; 7]> = rows.iter().map(|&(s, t)| f.fc.quantiles(s as usize, t)).collect();
+    let sku = |s: u32| &f.fc.skus[s as usize];
     let mut t = Table::new()
         .text("sku", rows.iter().map(|&(s, _)| ds.skus.name(s)))
         .date("period_start", rows.iter().map(|&(_, t)| f.set.future_start(t)))
-        .text("model", rows.iter().map(|&(s, _)| f.fc[s as usize].model))
-        .text("class", rows.iter().map(|&(s, _)| f.fc[s as usize].class.name()))
-        .num("mean", rows.iter().map(|&(s, t)| r3(f.fc[s as usize].mean[t])));
+        .text("model", rows.iter().map(|&(s, _)| sku(s).model.as_str()))
+        .text("class", rows.iter().map(|&(s, _)| sku(s).class.name()))
+        .num("mean", rows.iter().map(|&(s, t)| r3(sku(s).mean[t])));
     for (k, name) in LEVEL_NAMES.iter().enumerate() {
         t = t.num(name, q.iter().map(|x| r3(x[k])));
     }
     write_csv(t, path)
+}
+
+/// Per-SKU model choice and backtest error: `forecast_models.csv`.
+fn write_models(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
+    let sku = |s: u32| &f.fc.skus[s as usize];
+    let pat: Vec<Option<crate::forecast::Pattern>> =
+        skus.iter().map(|&s| pattern(&f.set.series[s as usize].values)).collect();
+    let t = Table::new()
+        .text("sku", skus.iter().map(|&s| ds.skus.name(s)))
+        .text("class", skus.iter().map(|&s| sku(s).class.name()))
+        .text("model", skus.iter().map(|&s| sku(s).model.as_str()))
+        .int("history_periods", skus.iter().map(|&s| sku(s).history as u64))
+        .num("adi", pat.iter().map(|p| p.map_or(f64::NAN, |p| r3(p.adi))))
+        .num("cv2", pat.iter().map(|p| p.map_or(f64::NAN, |p| r3(p.cv2))))
+        .num("backtest_rmsse", skus.iter().map(|&s| sku(s).backtest_rmsse.map_or(f64::NAN, r3)))
+        .int("outliers_capped", skus.iter().map(|&s| sku(s).outliers as u64));
+    write_csv(t, path)
+}
+
+/// A one-line description of the portfolio calibration, for the run summary.
+fn calibration_note(f: &Forecasts) -> String {
+    let c = &f.fc.calibration;
+    if c.points == 0 {
+        return "forecast calibration: not enough history for backtests; nominal quantile levels used".into();
+    }
+    format!(
+        "forecast calibration on {} backtest points: level x{:.3}; p10-p90 band uses levels {:.3}-{:.3} (backtest coverage {:.3}), p05-p95 uses {:.3}-{:.3} ({:.3})",
+        c.points,
+        c.level,
+        c.tails[1],
+        1.0 - c.tails[1],
+        c.coverage[1],
+        c.tails[2],
+        1.0 - c.tails[2],
+        c.coverage[2]
+    )
 }
 
 /// Sorted SKU indices by code.
@@ -139,7 +185,15 @@ pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
     }
     let file = o.out.join("forecast.csv");
     write_forecast(&ds, &f, &skus, &file)?;
-    Ok(ForecastSummary { as_of, skus: skus.len(), file, warnings })
+    let models = o.out.join("forecast_models.csv");
+    write_models(&ds, &f, &skus, &models)?;
+    Ok(ForecastSummary {
+        as_of,
+        skus: skus.len(),
+        files: vec![file, models],
+        calibration: calibration_note(&f),
+        warnings,
+    })
 }
 
 /// Summary of a plan run.
@@ -155,6 +209,8 @@ pub struct PlanSummary {
     pub order_value: f64,
     /// Files written.
     pub files: Vec<PathBuf>,
+    /// The forecast calibration in words.
+    pub calibration: String,
     /// Warnings.
     pub warnings: Vec<String>,
 }
@@ -164,7 +220,7 @@ fn plan_table(rows: &[&PlanRow]) -> Table {
         .text("sku", rows.iter().map(|r| r.sku.as_str()))
         .text("supplier", rows.iter().map(|r| r.supplier.as_str()))
         .text("class", rows.iter().map(|r| r.class))
-        .text("model", rows.iter().map(|r| r.model))
+        .text("model", rows.iter().map(|r| r.model.as_str()))
         .num("on_hand", rows.iter().map(|r| r.on_hand))
         .num("on_order", rows.iter().map(|r| r.on_order))
         .num("open_backorders", rows.iter().map(|r| r.open_backorders))
@@ -203,16 +259,23 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
     let orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
     let items = ds.items.as_ref();
     let skus = sorted_skus(&ds, |s| items.is_some_and(|i| i.contains_key(&s)));
-    let files = vec![o.out.join("forecast.csv"), o.out.join("policy.csv"), o.out.join("proposals.csv")];
+    let files = vec![
+        o.out.join("forecast.csv"),
+        o.out.join("forecast_models.csv"),
+        o.out.join("policy.csv"),
+        o.out.join("proposals.csv"),
+    ];
     write_forecast(&ds, &f, &skus, &files[0])?;
-    write_csv(plan_table(&all), &files[1])?;
-    write_csv(plan_table(&orders), &files[2])?;
+    write_models(&ds, &f, &skus, &files[1])?;
+    write_csv(plan_table(&all), &files[2])?;
+    write_csv(plan_table(&orders), &files[3])?;
     Ok(PlanSummary {
         as_of,
         skus: p.rows.len(),
         lines: orders.len(),
         order_value: orders.iter().map(|r| r.order_value).sum(),
         files,
+        calibration: calibration_note(&f),
         warnings,
     })
 }

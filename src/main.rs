@@ -87,7 +87,8 @@ struct RunArgs {
     /// Review period in periods.
     #[arg(long)]
     review_periods: Option<f64>,
-    /// Forecast model: `auto` or one of naive, moving_average, ses, croston, sba, tsb.
+    /// Forecast model: `auto` (chosen per SKU by backtest) or one of naive, seasonal_naive,
+    /// moving_average, ses, holt_damped, auto_ets, croston, sba, tsb, adida, imapa.
     #[arg(long, default_value = "auto")]
     model: String,
 }
@@ -140,6 +141,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let s = app::run_plan(&o).with_context(|| format!("planning from `{}`", o.data.display()))?;
             print_warnings(&s.warnings);
             eprintln!("planned {} SKUs as of {}", s.skus, date(s.as_of));
+            eprintln!("{}", s.calibration);
             eprintln!("{} lines to order, total value {:.2}", s.lines, s.order_value);
             for f in &s.files {
                 eprintln!("wrote {}", f.display());
@@ -150,7 +152,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let s = app::forecast(&o).with_context(|| format!("forecasting from `{}`", o.data.display()))?;
             print_warnings(&s.warnings);
             eprintln!("forecast {} SKUs as of {}", s.skus, date(s.as_of));
-            eprintln!("wrote {}", s.file.display());
+            eprintln!("{}", s.calibration);
+            for f in &s.files {
+                eprintln!("wrote {}", f.display());
+            }
         }
         Command::Check { data } => {
             let r = app::check(&data).with_context(|| format!("checking `{}`", data.display()))?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::config::Settings;
-use crate::forecast::SkuForecast;
+use crate::forecast::Forecasts;
 use crate::ingest::{Backorder, Dataset};
 use crate::leadtime::{lead_times, on_order, LeadTime};
 use crate::period::add_days;
@@ -23,7 +23,7 @@ pub struct PlanRow {
     /// Demand class of the forecast.
     pub class: &'static str,
     /// Forecast model used.
-    pub model: &'static str,
+    pub model: String,
     /// Units in stock.
     pub on_hand: f64,
     /// Units ordered from suppliers and not yet received.
@@ -95,7 +95,7 @@ fn r3(x: f64) -> f64 {
 }
 
 /// Plans every item of `ds` from its forecast (`forecasts` indexed by SKU index).
-pub fn plan(ds: &Dataset, forecasts: &[SkuForecast], settings: &Settings, as_of: NaiveDate) -> Plan {
+pub fn plan(ds: &Dataset, forecasts: &Forecasts, settings: &Settings, as_of: NaiveDate) -> Plan {
     let empty = HashMap::new();
     let items = ds.items.as_ref().unwrap_or(&empty);
     let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
@@ -108,7 +108,7 @@ pub fn plan(ds: &Dataset, forecasts: &[SkuForecast], settings: &Settings, as_of:
     let mut rows = Vec::with_capacity(items.len());
     let mut no_history = 0usize;
     for (&sku, item) in items {
-        let f = &forecasts[sku as usize];
+        let f = &forecasts.skus[sku as usize];
         if f.model == "none" {
             no_history += 1;
         }
@@ -116,9 +116,9 @@ pub fn plan(ds: &Dataset, forecasts: &[SkuForecast], settings: &Settings, as_of:
         let l = lt.mean / pdays;
         let sd_l = lt.sd / pdays;
         let p = l + r;
-        let over = f.over(0, p);
+        let over = forecasts.over(sku as usize, 0, p);
         let d = if p > 0.0 { over.mean / p } else { f.mean[0] };
-        let sd_d = if p > 0.0 { (over.var / p).sqrt() } else { f.sd[0] };
+        let sd_d = if p > 0.0 { (over.var / p).sqrt() } else { f.var.sqrt() };
         let service = item.service_level.unwrap_or(settings.service_level);
         let z = z_for_service(service);
         let ss = safety_stock(z, p, d, sd_d, sd_l);
@@ -160,7 +160,7 @@ pub fn plan(ds: &Dataset, forecasts: &[SkuForecast], settings: &Settings, as_of:
             sku: ds.skus.name(sku).to_string(),
             supplier: item.supplier.clone(),
             class: f.class.name(),
-            model: f.model,
+            model: f.model.clone(),
             on_hand,
             on_order,
             open_backorders: backorders,

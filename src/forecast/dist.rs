@@ -10,7 +10,9 @@ pub const LEVELS: [f64; 7] = [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95];
 /// Column names of [`LEVELS`].
 pub const LEVEL_NAMES: [&str; 7] = ["p05", "p10", "p25", "p50", "p75", "p90", "p95"];
 
-/// Demand over some span: non-negative, described by its first two moments.
+/// Demand over some span: non-negative, described by its first two moments, or for
+/// intermittent demand by a hurdle: no demand with probability `1 - prob`, else a demand size
+/// drawn from its own distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DemandDist {
     /// Expected demand.
@@ -19,6 +21,36 @@ pub struct DemandDist {
     pub var: f64,
     /// Demand comes in whole units.
     pub discrete: bool,
+    /// Intermittent demand as a hurdle.
+    pub hurdle: Option<Hurdle>,
+}
+
+/// Probability of any demand in a period, and the size of a demand when there is one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hurdle {
+    /// Probability that the period has demand.
+    pub prob: f64,
+    /// Mean size of a non-zero demand.
+    pub size_mean: f64,
+    /// Variance of the size of a non-zero demand.
+    pub size_var: f64,
+}
+
+impl Hurdle {
+    /// A hurdle whose mean is `mean`, keeping the demand probability and the coefficient of
+    /// variation of sizes of the history (`prob`, `size_mean`, `size_var`). With whole units a
+    /// size is at least 1, so a mean below `prob` lowers the probability instead.
+    pub fn with_mean(mean: f64, prob: f64, size_mean: f64, size_var: f64, discrete: bool) -> Hurdle {
+        let prob = prob.clamp(1e-6, 1.0);
+        let mut m = mean.max(0.0) / prob;
+        let mut p = prob;
+        if discrete && m < 1.0 {
+            m = 1.0;
+            p = mean.max(0.0);
+        }
+        let cv2 = if size_mean > 0.0 { size_var / (size_mean * size_mean) } else { 0.0 };
+        Hurdle { prob: p, size_mean: m, size_var: cv2 * m * m }
+    }
 }
 
 /// Above this mean a count distribution is replaced by its normal approximation.
@@ -29,7 +61,14 @@ impl DemandDist {
     pub fn new(mean: f64, var: f64, discrete: bool) -> Self {
         let mean = mean.max(0.0);
         let var = if discrete { var.max(mean) } else { var.max(0.0) };
-        DemandDist { mean, var, discrete }
+        DemandDist { mean, var, discrete, hurdle: None }
+    }
+
+    /// A hurdle distribution (see [`Hurdle`]).
+    pub fn intermittent(h: Hurdle, discrete: bool) -> Self {
+        let mean = h.prob * h.size_mean;
+        let var = h.prob * h.size_var + h.prob * (1.0 - h.prob) * h.size_mean * h.size_mean;
+        DemandDist { mean, var, discrete, hurdle: Some(h) }
     }
 
     /// Standard deviation.
@@ -42,6 +81,18 @@ impl DemandDist {
         let p = p.clamp(1e-9, 1.0 - 1e-9);
         if self.mean <= 0.0 {
             return 0.0;
+        }
+        if let Some(h) = self.hurdle {
+            if p <= 1.0 - h.prob {
+                return 0.0;
+            }
+            let q = ((p - (1.0 - h.prob)) / h.prob).clamp(1e-9, 1.0 - 1e-9);
+            return if self.discrete {
+                // Sizes are 1 + a count with mean size_mean - 1.
+                1.0 + DemandDist::new(h.size_mean - 1.0, h.size_var, true).quantile(q)
+            } else {
+                DemandDist::new(h.size_mean, h.size_var, false).quantile(q)
+            };
         }
         if self.var <= 1e-12 {
             return self.mean;
@@ -127,6 +178,21 @@ mod tests {
         // mean 10, var 20 -> shape 5, scale 2. scipy.stats.gamma(5, scale=2).ppf(0.9) = 15.987179...
         let d = DemandDist::new(10.0, 20.0, false);
         assert!((d.quantile(0.9) - 15.987_179_548_8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn hurdle_quantiles_put_the_no_demand_mass_at_zero() {
+        // Demand in 30% of periods; sizes 1 + Poisson(2) (mean 3, var 2).
+        let d = DemandDist::intermittent(Hurdle { prob: 0.3, size_mean: 3.0, size_var: 2.0 }, true);
+        assert!((d.mean - 0.9).abs() < 1e-12);
+        assert_eq!(d.quantile(0.7), 0.0);
+        // P(D <= 1) = 0.7 + 0.3 * e^-2 = 0.7406; P(D <= 3) = 0.7 + 0.3 * P(Poisson(2) <= 2) = 0.903.
+        assert_eq!(d.quantile(0.74), 1.0);
+        assert_eq!(d.quantile(0.75), 2.0);
+        assert_eq!(d.quantile(0.90), 3.0);
+        assert_eq!(d.quantile(0.91), 4.0);
+        let h = Hurdle::with_mean(0.1, 0.3, 3.0, 2.0, true);
+        assert!((h.prob * h.size_mean - 0.1).abs() < 1e-12 && h.size_mean >= 1.0);
     }
 
     #[test]

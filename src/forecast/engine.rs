@@ -1,0 +1,712 @@
+//! The forecasting engine: per SKU, fit the candidate models of its demand class, compare them
+//! by rolling-origin backtest on the SKU's own history, keep the best (or the mean of the best
+//! two when that backtests better), and describe demand as a distribution. Across the
+//! portfolio, the backtests also calibrate the forecasts: a level factor that removes
+//! systematic bias, and quantile levels that make the bands hold their nominal share of
+//! actuals. Everything here works on plain slices; SKUs run in parallel.
+
+use rayon::prelude::*;
+
+use super::dist::{DemandDist, Hurdle, LEVELS};
+use super::ets::{AutoEts, HoltDamped};
+use super::models::{Adida, Croston, Fitted, Imapa, Model, MovingAverage, Naive, SeasonalNaive, Ses, Tsb};
+use super::{classify, DemandClass, ModelChoice};
+
+/// Engine settings, checked where they enter.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Number of future periods.
+    pub horizon: usize,
+    /// Model selection.
+    pub model: ModelChoice,
+    /// Periods in a year: the season length tried (52 weekly, 12 monthly).
+    pub season: usize,
+    /// Backtest origins per SKU.
+    pub folds: usize,
+}
+
+impl EngineSettings {
+    /// Settings for a horizon and season with the default model choice and three folds.
+    pub fn new(horizon: usize, season: usize, model: ModelChoice) -> Self {
+        EngineSettings { horizon: horizon.max(1), model, season, folds: 3 }
+    }
+
+    /// Periods per backtest window: the horizon, at most half a year (and at least 1).
+    fn window(&self) -> usize {
+        self.horizon.min((self.season / 2).max(1)).max(1)
+    }
+
+    /// Moving-average window: a year for monthly data, a quarter for weekly, four weeks daily.
+    fn ma_window(&self) -> usize {
+        match self.season {
+            0..=12 => 12,
+            13..=60 => 13,
+            _ => 28,
+        }
+    }
+}
+
+/// Forecast of one SKU, before portfolio calibration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkuForecast {
+    /// Model used (`a+b` for the mean of two).
+    pub model: String,
+    /// Demand class.
+    pub class: DemandClass,
+    /// Mean demand per future period (calibrated).
+    pub mean: Vec<f64>,
+    /// Variance of one period's demand around the mean.
+    pub var: f64,
+    /// Demand comes in whole units.
+    pub discrete: bool,
+    /// Root mean squared backtest error scaled by the in-sample naive error (RMSSE), when
+    /// the history allowed a backtest.
+    pub backtest_rmsse: Option<f64>,
+    /// Periods of history.
+    pub history: usize,
+    /// Values capped as outliers before fitting.
+    pub outliers: usize,
+    /// For intermittent classes: recent probability of demand in a period, and the mean and
+    /// variance of non-zero demand sizes in the history.
+    pub sizes: Option<(f64, f64, f64)>,
+}
+
+impl SkuForecast {
+    /// Distribution of one period's demand with mean `mean`.
+    pub fn dist(&self, mean: f64) -> DemandDist {
+        match self.sizes {
+            Some((p, m, v)) => DemandDist::intermittent(Hurdle::with_mean(mean, p, m, v, self.discrete), self.discrete),
+            None => DemandDist::new(mean, self.var, self.discrete),
+        }
+    }
+}
+
+/// Recent demand probability and size moments of an intermittent series: the probability
+/// is the share of periods with demand over the last year (Laplace-smoothed), the sizes are all
+/// non-zero demands.
+fn size_profile(y: &[f64], year: usize) -> Option<(f64, f64, f64)> {
+    let nz: Vec<f64> = y.iter().copied().filter(|v| *v > 0.0).collect();
+    if nz.is_empty() {
+        return None;
+    }
+    let recent = &y[y.len().saturating_sub(year.max(1))..];
+    let hits = recent.iter().filter(|v| **v > 0.0).count() as f64;
+    let prob = (hits + 0.5) / (recent.len() as f64 + 1.0);
+    let m = nz.iter().sum::<f64>() / nz.len() as f64;
+    let v = if nz.len() > 1 { nz.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (nz.len() - 1) as f64 } else { 0.0 };
+    Some((prob, m, v))
+}
+
+/// Portfolio-wide corrections learned from the backtests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    /// Actual over forecast demand in the backtests; multiplies every mean.
+    pub level: f64,
+    /// Tail probabilities used for the 50%, 80% and 90% bands (nominal 0.25, 0.10, 0.05).
+    pub tails: [f64; 3],
+    /// Backtest coverage of the three bands with the calibrated tails.
+    pub coverage: [f64; 3],
+    /// Variance of a window's total over the sum of its period variances.
+    pub window_corr: f64,
+    /// Backtest window length in periods.
+    pub window: usize,
+    /// Backtest points used.
+    pub points: usize,
+}
+
+impl Default for Calibration {
+    fn default() -> Self {
+        Calibration {
+            level: 1.0,
+            tails: [0.25, 0.10, 0.05],
+            coverage: [f64::NAN; 3],
+            window_corr: 1.0,
+            window: 1,
+            points: 0,
+        }
+    }
+}
+
+impl Calibration {
+    /// The calibrated probability level for a nominal one, interpolating between the bands'
+    /// tails (levels beyond the 90% band keep its shift in log-odds).
+    pub fn level_for(&self, p: f64) -> f64 {
+        let upper = p >= 0.5;
+        let tail = if upper { 1.0 - p } else { p };
+        let knots = [(0.5, 0.5), (0.25, self.tails[0]), (0.10, self.tails[1]), (0.05, self.tails[2])];
+        let mut t = tail;
+        if tail >= 0.05 {
+            for w in knots.windows(2) {
+                let ((a0, b0), (a1, b1)) = (w[0], w[1]);
+                if tail <= a0 && tail >= a1 {
+                    t = b0 + (b1 - b0) * (tail - a0) / (a1 - a0);
+                    break;
+                }
+            }
+        } else {
+            let odds = |x: f64| (x / (1.0 - x)).ln();
+            let shift = odds(self.tails[2]) - odds(0.05);
+            let v = odds(tail) + shift;
+            t = 1.0 / (1.0 + (-v).exp());
+        }
+        if upper {
+            1.0 - t
+        } else {
+            t
+        }
+    }
+}
+
+/// All forecasts of a run with their calibration.
+#[derive(Debug, Clone)]
+pub struct Forecasts {
+    /// One per series, in the order given.
+    pub skus: Vec<SkuForecast>,
+    /// Portfolio calibration.
+    pub calibration: Calibration,
+}
+
+impl Forecasts {
+    /// Demand distribution of SKU `i` in future period `t`.
+    pub fn period(&self, i: usize, t: usize) -> DemandDist {
+        let f = &self.skus[i];
+        f.dist(f.mean[t.min(f.mean.len() - 1)])
+    }
+
+    /// Calibrated quantiles at [`LEVELS`] for SKU `i`, period `t`.
+    pub fn quantiles(&self, i: usize, t: usize) -> [f64; 7] {
+        let d = self.period(i, t);
+        let mut q = LEVELS.map(|p| d.quantile(self.calibration.level_for(p)));
+        for k in 1..q.len() {
+            q[k] = q[k].max(q[k - 1]);
+        }
+        q
+    }
+
+    /// Distribution of SKU `i`'s demand over `span` periods from future period `from` (the
+    /// last period counts pro rata; past the horizon the last period repeats). The variance
+    /// grows with the span as the backtests showed errors add up over a window.
+    pub fn over(&self, i: usize, from: usize, span: f64) -> DemandDist {
+        let f = &self.skus[i];
+        let mut mean = 0.0;
+        let mut left = span.max(0.0);
+        let mut t = from;
+        while left > 1e-12 {
+            let w = left.min(1.0);
+            mean += w * f.mean[t.min(f.mean.len() - 1)];
+            left -= w;
+            t += 1;
+        }
+        let c = &self.calibration;
+        let span = span.max(0.0);
+        let corr = if c.window > 1 {
+            1.0 + (c.window_corr - 1.0) * ((span - 1.0).max(0.0) / (c.window - 1) as f64)
+        } else {
+            1.0
+        };
+        DemandDist::new(mean, f.var * span * corr.max(1.0), f.discrete)
+    }
+}
+
+/// Candidate models of a class.
+fn candidates(class: DemandClass, s: &EngineSettings, n: usize) -> Vec<Box<dyn Model>> {
+    let ma = MovingAverage { window: s.ma_window() };
+    match class {
+        DemandClass::Smooth | DemandClass::Erratic => {
+            let mut v: Vec<Box<dyn Model>> =
+                vec![Box::new(Ses), Box::new(ma), Box::new(HoltDamped), Box::new(AutoEts { m: s.season })];
+            if s.season > 1 && n >= 2 * s.season {
+                v.push(Box::new(SeasonalNaive { m: s.season }));
+            }
+            v
+        }
+        DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead => vec![
+            Box::new(Ses),
+            Box::new(ma),
+            Box::new(Croston { sba: false }),
+            Box::new(Croston { sba: true }),
+            Box::new(Tsb),
+            Box::new(Adida),
+            Box::new(Imapa),
+        ],
+        DemandClass::New | DemandClass::None => vec![Box::new(MovingAverage { window: n.max(1) })],
+    }
+}
+
+/// A model by its `--model` name.
+pub fn model_named(name: &str, s: &EngineSettings) -> Box<dyn Model> {
+    match name {
+        "naive" => Box::new(Naive),
+        "seasonal_naive" => Box::new(SeasonalNaive { m: s.season }),
+        "moving_average" => Box::new(MovingAverage { window: s.ma_window() }),
+        "holt_damped" => Box::new(HoltDamped),
+        "auto_ets" => Box::new(AutoEts { m: s.season }),
+        "croston" => Box::new(Croston { sba: false }),
+        "sba" => Box::new(Croston { sba: true }),
+        "tsb" => Box::new(Tsb),
+        "adida" => Box::new(Adida),
+        "imapa" => Box::new(Imapa),
+        _ => Box::new(Ses),
+    }
+}
+
+/// Caps isolated extreme values (at most 2% of periods, at least one) at a robust bound on
+/// the non-zero demands: median + 10 x MAD (MAD at least half the median). Returns the
+/// number capped.
+pub fn cap_outliers(y: &mut [f64]) -> usize {
+    let mut nz: Vec<f64> = y.iter().copied().filter(|v| *v > 0.0).collect();
+    if nz.len() < 6 {
+        return 0;
+    }
+    nz.sort_by(f64::total_cmp);
+    let med = nz[nz.len() / 2];
+    let mut dev: Vec<f64> = nz.iter().map(|v| (v - med).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    let mad = dev[dev.len() / 2].max(0.5 * med);
+    let cap = med + 10.0 * mad;
+    let above = y.iter().filter(|v| **v > cap).count();
+    if above == 0 || above > (y.len() / 50).max(1) {
+        return 0;
+    }
+    y.iter_mut().filter(|v| **v > cap).for_each(|v| *v = cap);
+    above
+}
+
+/// Backtest record of one SKU: forecasts and actuals of every fold window, concatenated.
+#[derive(Default)]
+struct Backtest {
+    forecast: Vec<f64>,
+    actual: Vec<f64>,
+}
+
+/// What the backtest of one SKU showed, before the portfolio decides.
+struct Trial {
+    class: DemandClass,
+    /// Series with outliers capped, for fitting.
+    y: Vec<f64>,
+    discrete: bool,
+    outliers: usize,
+    /// RMSSE scale (in-sample naive MSE from the first sale).
+    scale: f64,
+    actual: Vec<f64>,
+    /// (candidate index, backtest MSE, fold forecasts) of every candidate that fitted.
+    scored: Vec<(usize, f64, Vec<f64>)>,
+}
+
+/// A way to forecast: one candidate, or the mean of several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Choice {
+    Models(Vec<usize>),
+    /// Mean of every candidate that fitted.
+    All,
+}
+
+struct Outcome {
+    fc: SkuForecast,
+    bt: Backtest,
+}
+
+fn mse(f: &[f64], a: &[f64]) -> f64 {
+    f.iter().zip(a).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / f.len().max(1) as f64
+}
+
+/// Mean squared error over backtest windows (latest first), each window weighing half again
+/// as much as the one before it: recent errors say more about the next ones.
+fn recent_mse(f: &[f64], a: &[f64], w: usize) -> f64 {
+    let (mut num, mut den, mut weight) = (0.0, 0.0, 1.0);
+    for (fw, aw) in f.chunks(w).zip(a.chunks(w)) {
+        num += weight * fw.iter().zip(aw).map(|(x, y)| (x - y).powi(2)).sum::<f64>();
+        den += weight * fw.len() as f64;
+        weight /= 1.5;
+    }
+    if den > 0.0 {
+        num / den
+    } else {
+        0.0
+    }
+}
+
+/// In-sample mean squared one-step naive error, the RMSSE scale.
+fn naive_scale(y: &[f64]) -> f64 {
+    if y.len() < 2 {
+        return 0.0;
+    }
+    y.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum::<f64>() / (y.len() - 1) as f64
+}
+
+/// How much better (relative backtest MSE) a SKU's own choice must be to override its class's
+/// portfolio choice. Per-SKU backtests over a few windows are noisy; this keeps selection from
+/// chasing that noise.
+const OVERRIDE_MARGIN: f64 = 0.2;
+
+fn models_for(class: DemandClass, s: &EngineSettings, n: usize) -> Vec<Box<dyn Model>> {
+    match &s.model {
+        ModelChoice::Named(name) => vec![model_named(name, s)],
+        ModelChoice::Auto => candidates(class, s, n),
+    }
+}
+
+fn trial(raw: &[f64], s: &EngineSettings) -> Trial {
+    let n = raw.len();
+    let discrete = raw.iter().all(|v| v.fract() == 0.0);
+    let class = classify(raw, 8.min(s.season.max(2)), s.season);
+    let mut y = raw.to_vec();
+    let outliers = cap_outliers(&mut y);
+    let scale = naive_scale(&raw[raw.iter().position(|v| *v != 0.0).unwrap_or(0)..]);
+    let mut t = Trial { class, y, discrete, outliers, scale, actual: Vec::new(), scored: Vec::new() };
+    if n == 0 {
+        return t;
+    }
+    let models = models_for(class, s, n);
+    // Rolling origins: the last `folds` windows of `w` periods, keeping at least 8 periods
+    // (or half the history) to fit on.
+    let w = s.window();
+    let min_train = 8.max(n / 2);
+    let origins: Vec<usize> = (1..=s.folds).filter_map(|j| n.checked_sub(j * w)).filter(|o| *o >= min_train).collect();
+    for o in &origins {
+        t.actual.extend_from_slice(&raw[*o..*o + w]);
+    }
+    // Fit once before the latest origin; each fold reruns the states to its own origin.
+    if let Some(&last) = origins.first() {
+        for (k, m) in models.iter().enumerate() {
+            let Some(fit) = m.fit(&t.y[..last]) else { continue };
+            let mut f = Vec::with_capacity(t.actual.len());
+            for o in &origins {
+                f.extend(fit.predict(&t.y[..*o], w));
+            }
+            t.scored.push((k, mse(&f, &t.actual), f));
+        }
+    }
+    t
+}
+
+/// Fold forecasts of a choice.
+fn choice_forecast(t: &Trial, c: &Choice) -> Option<Vec<f64>> {
+    let parts: Vec<&Vec<f64>> = match c {
+        Choice::All => t.scored.iter().map(|x| &x.2).collect(),
+        Choice::Models(ks) => ks.iter().filter_map(|k| t.scored.iter().find(|x| x.0 == *k).map(|x| &x.2)).collect(),
+    };
+    let want = match c {
+        Choice::All => t.scored.len(),
+        Choice::Models(ks) => ks.len(),
+    };
+    if parts.is_empty() || parts.len() != want {
+        return None;
+    }
+    let len = parts[0].len();
+    Some((0..len).map(|i| parts.iter().map(|p| p[i]).sum::<f64>() / parts.len() as f64).collect())
+}
+
+/// Options a SKU can take: each single candidate, the mean of all, the mean of its best two.
+fn options(t: &Trial) -> Vec<Choice> {
+    let mut v: Vec<Choice> = t.scored.iter().map(|x| Choice::Models(vec![x.0])).collect();
+    if t.scored.len() > 1 {
+        v.push(Choice::All);
+        let mut order: Vec<&(usize, f64, Vec<f64>)> = t.scored.iter().collect();
+        order.sort_by(|a, b| a.1.total_cmp(&b.1));
+        v.push(Choice::Models(vec![order[0].0, order[1].0]));
+    }
+    v
+}
+
+/// The portfolio's choice per class: the single candidate or the mean of all with the lowest
+/// total scaled backtest error over the SKUs of that class.
+fn portfolio_choices(trials: &[Trial]) -> Vec<(DemandClass, Choice)> {
+    let mut out = Vec::new();
+    let mut classes: Vec<DemandClass> = trials.iter().map(|t| t.class).collect();
+    classes.sort_by_key(|c| c.name());
+    classes.dedup();
+    for class in classes {
+        let mut totals: Vec<(Choice, f64, usize)> = Vec::new();
+        for t in trials.iter().filter(|t| t.class == class && t.scale > 0.0 && !t.scored.is_empty()) {
+            let mut opts: Vec<Choice> = t.scored.iter().map(|x| Choice::Models(vec![x.0])).collect();
+            opts.push(Choice::All);
+            for c in opts {
+                let Some(f) = choice_forecast(t, &c) else { continue };
+                let e = mse(&f, &t.actual) / t.scale;
+                match totals.iter_mut().find(|x| x.0 == c) {
+                    Some(x) => {
+                        x.1 += e;
+                        x.2 += 1;
+                    }
+                    None => totals.push((c, e, 1)),
+                }
+            }
+        }
+        let most = totals.iter().map(|x| x.2).max().unwrap_or(0);
+        if let Some(best) = totals.into_iter().filter(|x| x.2 == most).min_by(|a, b| a.1.total_cmp(&b.1)).map(|x| x.0) {
+            out.push((class, best));
+        }
+    }
+    out
+}
+
+fn finish(t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s: &EngineSettings) -> Outcome {
+    let h = s.horizon;
+    let n = raw_len;
+    if n == 0 {
+        let fc = SkuForecast {
+            model: "none".into(),
+            class: t.class,
+            mean: vec![0.0; h],
+            var: 0.0,
+            discrete: true,
+            backtest_rmsse: None,
+            history: 0,
+            outliers: 0,
+            sizes: None,
+        };
+        return Outcome { fc, bt: Backtest::default() };
+    }
+    // Own best option, unless the class's portfolio choice is within the margin.
+    let mut best: Option<(Choice, f64, Vec<f64>)> = None;
+    for c in options(&t) {
+        if let Some(f) = choice_forecast(&t, &c) {
+            let e = mse(&f, &t.actual);
+            if best.as_ref().is_none_or(|b| e < b.1) {
+                best = Some((c, e, f));
+            }
+        }
+    }
+    if let (Some(d), Some(b)) = (default, best.as_ref()) {
+        if let Some(f) = choice_forecast(&t, d) {
+            let e = mse(&f, &t.actual);
+            if b.1 >= (1.0 - OVERRIDE_MARGIN) * e {
+                best = Some((d.clone(), e, f));
+            }
+        }
+    }
+    let models = models_for(t.class, s, n);
+    let chosen: Vec<usize> = match best.as_ref().map(|b| &b.0) {
+        Some(Choice::Models(ks)) => ks.clone(),
+        Some(Choice::All) => t.scored.iter().map(|x| x.0).collect(),
+        None => (0..models.len()).collect(),
+    };
+    // Final forecasts from the whole history.
+    let mut fits: Vec<(usize, Box<dyn Fitted>)> =
+        chosen.iter().filter_map(|&k| models[k].fit(&t.y).map(|f| (k, f))).collect();
+    if best.is_none() {
+        fits.truncate(1);
+    }
+    let (name, mean) = if fits.is_empty() {
+        ("moving_average".to_string(), MovingAverage { window: n }.predict(&t.y, h))
+    } else if fits.len() > 2 {
+        ("ensemble".to_string(), average(&fits, &t.y, h))
+    } else {
+        (fits.iter().map(|(k, _)| models[*k].name()).collect::<Vec<_>>().join("+"), average(&fits, &t.y, h))
+    };
+    // Backtest forecasts with the portfolio level applied: their errors give the spread.
+    let (bt_forecast, bt_mse) = match best {
+        Some((_, _, f)) => {
+            let f: Vec<f64> = f.into_iter().map(|v| v * level).collect();
+            let e = recent_mse(&f, &t.actual, s.window());
+            (f, Some(e))
+        }
+        None => (Vec::new(), None),
+    };
+    // Spread: the backtest error when there is one, else the spread of the history itself.
+    let var = match bt_mse {
+        Some(v) => v,
+        None => {
+            let mu = t.y.iter().sum::<f64>() / n as f64;
+            t.y.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / n.max(2).saturating_sub(1) as f64
+        }
+    };
+    let backtest_rmsse = bt_mse.filter(|_| t.scale > 0.0).map(|m| (m / t.scale).sqrt());
+    let fc = SkuForecast {
+        model: name,
+        class: t.class,
+        mean: mean.into_iter().map(|v| (v * level).max(0.0)).collect(),
+        var,
+        discrete: t.discrete,
+        backtest_rmsse,
+        history: n,
+        outliers: t.outliers,
+        sizes: match t.class {
+            DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead => size_profile(&t.y, s.season),
+            _ => None,
+        },
+    };
+    Outcome { fc, bt: Backtest { forecast: bt_forecast, actual: t.actual } }
+}
+
+fn average(fits: &[(usize, Box<dyn Fitted>)], y: &[f64], h: usize) -> Vec<f64> {
+    let mut mean = vec![0.0; h];
+    for (_, f) in fits {
+        for (m, v) in mean.iter_mut().zip(f.predict(y, h)) {
+            *m += v / fits.len() as f64;
+        }
+    }
+    mean
+}
+
+#[cfg(test)]
+fn forecast_sku(raw: &[f64], s: &EngineSettings) -> Outcome {
+    finish(trial(raw, s), raw.len(), None, 1.0, s)
+}
+
+/// Most backtest points used to calibrate quantile levels (evenly thinned beyond).
+const MAX_CAL_POINTS: usize = 60_000;
+
+/// The level factor: actual over forecast demand in the backtests, with each SKU forecast by
+/// its class's portfolio choice (chosen on all SKUs at once, so a SKU's own lucky pick does not
+/// flatter it). `None` with fewer than 20 SKUs backtested.
+fn level_factor(trials: &[Trial], defaults: &[(DemandClass, Choice)]) -> Option<f64> {
+    let (mut sum_a, mut sum_f, mut with) = (0.0, 0.0, 0usize);
+    for t in trials.iter().filter(|t| !t.scored.is_empty()) {
+        let d = defaults.iter().find(|(c, _)| *c == t.class).map_or(Choice::All, |(_, c)| c.clone());
+        let Some(f) = choice_forecast(t, &d).or_else(|| choice_forecast(t, &Choice::All)) else { continue };
+        sum_a += t.actual.iter().sum::<f64>();
+        sum_f += f.iter().sum::<f64>();
+        with += 1;
+    }
+    (with >= 20 && sum_f > 0.0).then(|| (sum_a / sum_f).clamp(0.5, 1.5))
+}
+
+fn calibrate(out: &[Outcome], w: usize, level: Option<f64>) -> Calibration {
+    let (mut win_num, mut win_den) = (0.0, 0.0);
+    for o in out {
+        if o.bt.forecast.is_empty() {
+            continue;
+        }
+        for (fw, aw) in o.bt.forecast.chunks(w).zip(o.bt.actual.chunks(w)) {
+            let e: f64 = fw.iter().zip(aw).map(|(f, a)| a - f).sum();
+            win_num += e * e;
+            win_den += w as f64 * o.fc.var;
+        }
+    }
+    let mut cal = Calibration { window: w, ..Default::default() };
+    let Some(level) = level else { return cal };
+    cal.level = level;
+    if win_den > 0.0 {
+        cal.window_corr = (win_num / win_den).clamp(1.0, w as f64);
+    }
+    // Backtest points: (distribution with the calibrated level, actual).
+    let total: usize = out.iter().map(|o| o.bt.actual.len()).sum();
+    let step = total.div_ceil(MAX_CAL_POINTS).max(1);
+    let mut points = Vec::with_capacity(total / step + 1);
+    let mut i = 0usize;
+    for o in out {
+        for (f, a) in o.bt.forecast.iter().zip(&o.bt.actual) {
+            if i % step == 0 {
+                points.push((o.fc.dist(*f), *a));
+            }
+            i += 1;
+        }
+    }
+    cal.points = points.len();
+    let coverage = |t: f64| -> f64 {
+        let inside = points.iter().filter(|(d, a)| *a >= d.quantile(t) && *a <= d.quantile(1.0 - t)).count();
+        inside as f64 / points.len() as f64
+    };
+    let mut hi_bound = 0.4999;
+    for (k, nominal) in [0.5, 0.8, 0.9].into_iter().enumerate() {
+        // Coverage falls as the tail grows: bisect for the tail that covers `nominal`.
+        let (mut lo, mut hi) = (1e-4, hi_bound);
+        for _ in 0..22 {
+            let mid = 0.5 * (lo + hi);
+            if coverage(mid) >= nominal {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        cal.tails[k] = lo;
+        cal.coverage[k] = coverage(lo);
+        hi_bound = lo;
+    }
+    cal
+}
+
+/// Forecasts every series (in parallel) and calibrates the portfolio.
+pub fn forecast_all(series: &[&[f64]], s: &EngineSettings) -> Forecasts {
+    let trials: Vec<Trial> = series.par_iter().map(|y| trial(y, s)).collect();
+    let defaults = if s.model == ModelChoice::Auto { portfolio_choices(&trials) } else { Vec::new() };
+    let level = level_factor(&trials, &defaults);
+    let out: Vec<Outcome> = trials
+        .into_par_iter()
+        .zip(series.par_iter())
+        .map(|(t, y)| {
+            let d = defaults.iter().find(|(c, _)| *c == t.class).map(|(_, c)| c);
+            finish(t, y.len(), d, level.unwrap_or(1.0), s)
+        })
+        .collect();
+    let calibration = calibrate(&out, s.window(), level);
+    let skus = out.into_iter().map(|o| o.fc).collect();
+    Forecasts { skus, calibration }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fc(mean: Vec<f64>, var: f64) -> Forecasts {
+        let f = SkuForecast {
+            model: "x".into(),
+            class: DemandClass::Smooth,
+            mean,
+            var,
+            discrete: false,
+            backtest_rmsse: None,
+            history: 10,
+            outliers: 0,
+            sizes: None,
+        };
+        Forecasts { skus: vec![f], calibration: Calibration::default() }
+    }
+
+    #[test]
+    fn span_distribution_adds_periods_pro_rata() {
+        let f = fc(vec![10.0, 20.0], 4.0);
+        let d = f.over(0, 0, 1.5);
+        assert!((d.mean - 20.0).abs() < 1e-12);
+        assert!((d.var - 6.0).abs() < 1e-12);
+        assert!((f.over(0, 1, 3.0).mean - 60.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn uncalibrated_levels_are_the_nominal_ones() {
+        let c = Calibration::default();
+        for p in [0.01, 0.05, 0.1, 0.3, 0.5, 0.8, 0.95, 0.99] {
+            assert!((c.level_for(p) - p).abs() < 1e-12, "{p}");
+        }
+    }
+
+    #[test]
+    fn outlier_is_capped_once() {
+        let mut y = vec![5.0, 6.0, 4.0, 5.0, 0.0, 6.0, 5.0, 500.0, 4.0, 5.0];
+        assert_eq!(cap_outliers(&mut y), 1);
+        assert!(y[7] < 100.0);
+        let mut z = vec![5.0, 6.0, 4.0, 5.0, 0.0, 6.0, 5.0, 6.0, 4.0, 5.0];
+        assert_eq!(cap_outliers(&mut z), 0);
+    }
+
+    #[test]
+    fn selection_picks_a_seasonal_model_for_seasonal_demand() {
+        let y: Vec<f64> =
+            (0..48).map(|t| (50.0 + 30.0 * (2.0 * std::f64::consts::PI * t as f64 / 12.0).sin()).round()).collect();
+        let s = EngineSettings::new(6, 12, ModelChoice::Auto);
+        let o = forecast_sku(&y, &s);
+        assert!(o.fc.model.contains("ets") || o.fc.model.contains("seasonal"), "{}", o.fc.model);
+        assert!(o.fc.backtest_rmsse.unwrap() < 0.3);
+    }
+
+    #[test]
+    fn calibration_hits_nominal_coverage_on_poisson_demand() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Poisson};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let series: Vec<Vec<f64>> = (0..200)
+            .map(|i| {
+                let p = Poisson::new(0.5 + (i % 7) as f64).unwrap();
+                (0..60).map(|_| p.sample(&mut rng)).collect()
+            })
+            .collect();
+        let refs: Vec<&[f64]> = series.iter().map(|v| v.as_slice()).collect();
+        let f = forecast_all(&refs, &EngineSettings::new(6, 12, ModelChoice::Auto));
+        let c = &f.calibration;
+        assert!((c.level - 1.0).abs() < 0.1, "{c:?}");
+        assert!((c.coverage[1] - 0.8).abs() < 0.03, "{c:?}");
+        assert!((c.coverage[2] - 0.9).abs() < 0.03, "{c:?}");
+    }
+}
