@@ -10,9 +10,10 @@ use crate::error::{Error, Result};
 use crate::forecast::dist::LEVEL_NAMES;
 use crate::forecast::{forecast_all, pattern, EngineSettings, Forecasts as Engine, ModelChoice};
 use crate::ingest::{Dataset, Load};
+use crate::leadtime::Stats;
 use crate::output::{write_csv, Table};
 use crate::period::add_days;
-use crate::plan::{plan, PlanRow};
+use crate::plan::{plan, Plan, PlanRow};
 use crate::series::SeriesSet;
 
 /// Options shared by the commands that read a data folder.
@@ -138,9 +139,9 @@ fn write_models(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Resul
         .text("class", skus.iter().map(|&s| sku(s).class.name()))
         .text("model", skus.iter().map(|&s| sku(s).model.as_str()))
         .int("history_periods", skus.iter().map(|&s| sku(s).history as u64))
-        .num("adi", pat.iter().map(|p| p.map_or(f64::NAN, |p| r3(p.adi))))
-        .num("cv2", pat.iter().map(|p| p.map_or(f64::NAN, |p| r3(p.cv2))))
-        .num("backtest_rmsse", skus.iter().map(|&s| sku(s).backtest_rmsse.map_or(f64::NAN, r3)))
+        .opt_num("adi", pat.iter().map(|p| p.map(|p| r3(p.adi))))
+        .opt_num("cv2", pat.iter().map(|p| p.map(|p| r3(p.cv2))))
+        .opt_num("backtest_rmsse", skus.iter().map(|&s| sku(s).backtest_rmsse.map(r3)))
         .int("outliers_capped", skus.iter().map(|&s| sku(s).outliers as u64));
     write_csv(t, path)
 }
@@ -215,12 +216,19 @@ pub struct PlanSummary {
     pub warnings: Vec<String>,
 }
 
-fn plan_table(rows: &[&PlanRow]) -> Table {
+/// `policy.csv` / `proposals.csv` columns.
+pub fn plan_table(rows: &[&PlanRow]) -> Table {
     Table::new()
+        .text("po_number", rows.iter().map(|r| r.po_number.as_str()))
         .text("sku", rows.iter().map(|r| r.sku.as_str()))
         .text("supplier", rows.iter().map(|r| r.supplier.as_str()))
+        .text("abc", rows.iter().map(|r| r.abc.to_string()))
+        .text("xyz", rows.iter().map(|r| r.xyz.to_string()))
         .text("class", rows.iter().map(|r| r.class))
         .text("model", rows.iter().map(|r| r.model.as_str()))
+        .text("method", rows.iter().map(|r| r.method))
+        .text("service_measure", rows.iter().map(|r| r.service_measure))
+        .num("service_target", rows.iter().map(|r| r.service_target))
         .num("on_hand", rows.iter().map(|r| r.on_hand))
         .num("on_order", rows.iter().map(|r| r.on_order))
         .num("open_backorders", rows.iter().map(|r| r.open_backorders))
@@ -232,17 +240,122 @@ fn plan_table(rows: &[&PlanRow]) -> Table {
         .text("lead_time_source", rows.iter().map(|r| r.lead_time_source))
         .int("receipts", rows.iter().map(|r| r.receipts as u64))
         .num("lead_time_demand", rows.iter().map(|r| r.lead_time_demand))
-        .num("service_level", rows.iter().map(|r| r.service_level))
-        .num("z", rows.iter().map(|r| r.z))
+        .num("protection_periods", rows.iter().map(|r| r.protection_periods))
+        .num("protection_demand", rows.iter().map(|r| r.protection_demand))
+        .num("protection_sd", rows.iter().map(|r| r.protection_sd))
+        .num("safety_factor", rows.iter().map(|r| r.safety_factor))
         .num("safety_stock", rows.iter().map(|r| r.safety_stock))
         .num("reorder_point", rows.iter().map(|r| r.reorder_point))
         .num("order_up_to", rows.iter().map(|r| r.order_up_to))
+        .num("cycle_qty", rows.iter().map(|r| r.cycle_qty))
+        .opt_num("eoq", rows.iter().map(|r| r.eoq))
+        .num("expected_shortage", rows.iter().map(|r| r.expected_shortage))
+        .num("expected_fill_rate", rows.iter().map(|r| r.expected_fill_rate))
+        .num("expected_cycle_service", rows.iter().map(|r| r.expected_cycle_service))
         .num("order_qty", rows.iter().map(|r| r.order_qty))
         .num("unit_cost", rows.iter().map(|r| r.unit_cost))
         .num("order_value", rows.iter().map(|r| r.order_value))
+        .num("safety_stock_value", rows.iter().map(|r| r.safety_stock_value))
         .date("order_date", rows.iter().map(|r| r.order_date))
         .date("expected_arrival", rows.iter().map(|r| r.expected_arrival))
+        .opt_date("projected_stockout_date", rows.iter().map(|r| r.projected_stockout))
+        .num("stockout_risk", rows.iter().map(|r| r.stockout_risk))
         .text("reason", rows.iter().map(|r| r.reason.as_str()))
+}
+
+fn period_table(p: &Plan) -> Table {
+    let r = &p.by_period;
+    Table::new()
+        .text("sku", r.iter().map(|x| x.sku.as_str()))
+        .date("period_start", r.iter().map(|x| x.period_start))
+        .num("demand", r.iter().map(|x| x.demand))
+        .num("protection_demand", r.iter().map(|x| x.protection_demand))
+        .num("safety_stock", r.iter().map(|x| x.safety_stock))
+        .num("reorder_point", r.iter().map(|x| x.reorder_point))
+        .num("order_up_to", r.iter().map(|x| x.order_up_to))
+}
+
+fn lead_time_table(ds: &Dataset, p: &Plan) -> Table {
+    struct Row<'a> {
+        scope: &'static str,
+        sku: String,
+        supplier: &'a str,
+        st: Option<&'a Stats>,
+        planned: Option<f64>,
+        used: Option<&'a crate::leadtime::LeadTime>,
+    }
+    let mut rows: Vec<Row> = p
+        .lead_times
+        .supplier
+        .iter()
+        .map(|(sup, st)| Row {
+            scope: "supplier",
+            sku: String::new(),
+            supplier: sup,
+            st: Some(st),
+            planned: None,
+            used: None,
+        })
+        .collect();
+    let items = ds.items.as_ref();
+    for r in &p.rows {
+        let (own, used) = &p.lead_times.sku[&r.sku_index];
+        let planned = items.and_then(|m| m.get(&r.sku_index)).map(|i| i.lead_time_days);
+        rows.push(Row {
+            scope: "sku",
+            sku: r.sku.clone(),
+            supplier: &r.supplier,
+            st: own.as_ref(),
+            planned,
+            used: Some(used),
+        });
+    }
+    Table::new()
+        .text("scope", rows.iter().map(|r| r.scope))
+        .text("sku", rows.iter().map(|r| r.sku.as_str()))
+        .text("supplier", rows.iter().map(|r| r.supplier))
+        .int("receipts", rows.iter().map(|r| r.st.map_or(0, |s| s.receipts as u64)))
+        .opt_num("mean_days", rows.iter().map(|r| r.st.map(|s| r3(s.mean))))
+        .opt_num("sd_days", rows.iter().map(|r| r.st.map(|s| r3(s.sd))))
+        .opt_num("p50_days", rows.iter().map(|r| r.st.map(|s| r3(s.p50))))
+        .opt_num("p90_days", rows.iter().map(|r| r.st.map(|s| r3(s.p90))))
+        .opt_num("on_time_rate", rows.iter().map(|r| r.st.and_then(|s| s.on_time).map(r3)))
+        .opt_num("days_vs_planned", rows.iter().map(|r| r.st.and_then(|s| s.vs_planned).map(r3)))
+        .opt_num("planned_days", rows.iter().map(|r| r.planned))
+        .opt_num("used_mean_days", rows.iter().map(|r| r.used.map(|u| r3(u.mean))))
+        .opt_num("used_sd_days", rows.iter().map(|r| r.used.map(|u| r3(u.sd))))
+        .text("used_source", rows.iter().map(|r| r.used.map_or("", |u| u.source)))
+}
+
+fn po_summary_table(orders: &[&PlanRow]) -> Table {
+    let mut by: Vec<(String, String, usize, f64, f64, NaiveDate, NaiveDate)> = Vec::new();
+    for r in orders {
+        match by.iter_mut().find(|x| x.0 == r.po_number) {
+            Some(x) => {
+                x.2 += 1;
+                x.3 += r.order_qty;
+                x.4 += r.order_value;
+                x.6 = x.6.max(r.expected_arrival);
+            }
+            None => by.push((
+                r.po_number.clone(),
+                r.supplier.clone(),
+                1,
+                r.order_qty,
+                r.order_value,
+                r.order_date,
+                r.expected_arrival,
+            )),
+        }
+    }
+    Table::new()
+        .text("po_number", by.iter().map(|x| x.0.as_str()))
+        .text("supplier", by.iter().map(|x| x.1.as_str()))
+        .int("lines", by.iter().map(|x| x.2 as u64))
+        .num("units", by.iter().map(|x| r3(x.3)))
+        .num("order_value", by.iter().map(|x| (x.4 * 100.0).round() / 100.0))
+        .date("order_date", by.iter().map(|x| x.5))
+        .date("last_expected_arrival", by.iter().map(|x| x.6))
 }
 
 /// `replen plan`: forecast, plan every item, write `forecast.csv`, `policy.csv` and
@@ -252,23 +365,30 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
     let ds = Dataset::load(&o.data, load)?;
     let as_of = as_of(&ds, o.as_of)?;
     let f = run_forecasts(&ds, o, as_of);
-    let p = plan(&ds, &f.fc, &o.settings, as_of);
+    let p = plan(&ds, &f.fc, &f.set, &o.settings, as_of);
     let mut warnings = ds.warnings.clone();
     warnings.extend(p.warnings.iter().cloned());
     let all: Vec<&PlanRow> = p.rows.iter().collect();
-    let orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
+    let mut orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
+    orders.sort_by(|a, b| a.supplier.cmp(&b.supplier).then(a.sku.cmp(&b.sku)));
     let items = ds.items.as_ref();
     let skus = sorted_skus(&ds, |s| items.is_some_and(|i| i.contains_key(&s)));
     let files = vec![
         o.out.join("forecast.csv"),
         o.out.join("forecast_models.csv"),
         o.out.join("policy.csv"),
+        o.out.join("rop_by_period.csv"),
+        o.out.join("lead_times.csv"),
+        o.out.join("po_summary.csv"),
         o.out.join("proposals.csv"),
     ];
     write_forecast(&ds, &f, &skus, &files[0])?;
     write_models(&ds, &f, &skus, &files[1])?;
     write_csv(plan_table(&all), &files[2])?;
-    write_csv(plan_table(&orders), &files[3])?;
+    write_csv(period_table(&p), &files[3])?;
+    write_csv(lead_time_table(&ds, &p), &files[4])?;
+    write_csv(po_summary_table(&orders), &files[5])?;
+    write_csv(plan_table(&orders), &files[6])?;
     Ok(PlanSummary {
         as_of,
         skus: p.rows.len(),

@@ -9,6 +9,21 @@ use crate::error::{Error, Result};
 use crate::period::Period;
 use crate::series::SalesAre;
 
+/// Service targets per ABC class, as written in the config file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsFile {
+    /// Target of class A items.
+    #[serde(rename = "A")]
+    pub a: Option<f64>,
+    /// Target of class B items.
+    #[serde(rename = "B")]
+    pub b: Option<f64>,
+    /// Target of class C items.
+    #[serde(rename = "C")]
+    pub c: Option<f64>,
+}
+
 /// Settings as written in the config file; every key is optional.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,10 +34,26 @@ pub struct ConfigFile {
     pub period: Option<String>,
     /// Forecast horizon in periods.
     pub horizon: Option<usize>,
-    /// Default cycle service level, in (0, 1).
+    /// One service target for every item (overrides the ABC targets).
     pub service_level: Option<f64>,
+    /// `cycle` (probability of no stockout per cycle) or `fill_rate` (share of units served).
+    pub service_measure: Option<String>,
+    /// Targets per ABC class.
+    pub service_targets: Option<TargetsFile>,
+    /// Cumulative consumption-value shares closing classes A and B, e.g. `[0.8, 0.95]`.
+    pub abc_cuts: Option<[f64; 2]>,
     /// Review period in periods.
     pub review_periods: Option<f64>,
+    /// `periodic` (review every R periods) or `continuous` (s, Q with EOQ).
+    pub policy: Option<String>,
+    /// Default yearly holding cost as a share of unit cost.
+    pub holding_rate: Option<f64>,
+    /// Default cost of placing one order line.
+    pub order_cost: Option<f64>,
+    /// Monte Carlo draws per item for intermittent demand.
+    pub simulations: Option<usize>,
+    /// Seed of every random draw.
+    pub seed: Option<u64>,
 }
 
 impl ConfigFile {
@@ -47,6 +78,24 @@ impl ConfigFile {
     }
 }
 
+/// What a service target measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceMeasure {
+    /// Probability of no stockout in a replenishment cycle.
+    Cycle,
+    /// Share of demand served from stock.
+    FillRate,
+}
+
+/// Replenishment policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Review every R periods; order up to S when the position is at or below s.
+    Periodic,
+    /// Watch the position continuously; order Q (EOQ) when it reaches s.
+    Continuous,
+}
+
 /// Checked settings of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -56,10 +105,26 @@ pub struct Settings {
     pub period: Period,
     /// Forecast horizon in periods (at least 1).
     pub horizon: usize,
-    /// Default cycle service level in (0, 1).
-    pub service_level: f64,
+    /// One target for all items, when set.
+    pub service_level: Option<f64>,
+    /// What targets measure.
+    pub service_measure: ServiceMeasure,
+    /// Targets of ABC classes A, B, C.
+    pub targets: [f64; 3],
+    /// Cumulative value shares closing A and B.
+    pub abc_cuts: [f64; 2],
     /// Review period in periods (more than 0).
     pub review_periods: f64,
+    /// Replenishment policy.
+    pub policy: Policy,
+    /// Default yearly holding rate.
+    pub holding_rate: f64,
+    /// Default order cost (0 = unknown: no EOQ).
+    pub order_cost: f64,
+    /// Monte Carlo draws per item.
+    pub simulations: usize,
+    /// Seed.
+    pub seed: u64,
 }
 
 impl Default for Settings {
@@ -68,8 +133,16 @@ impl Default for Settings {
             sales_are: SalesAre::Orders,
             period: Period::Week,
             horizon: 13,
-            service_level: 0.95,
+            service_level: None,
+            service_measure: ServiceMeasure::Cycle,
+            targets: [0.98, 0.95, 0.90],
+            abc_cuts: [0.8, 0.95],
             review_periods: 1.0,
+            policy: Policy::Periodic,
+            holding_rate: 0.25,
+            order_cost: 0.0,
+            simulations: 2000,
+            seed: 42,
         }
     }
 }
@@ -78,31 +151,92 @@ fn bad(name: &str, value: impl ToString, expected: &str) -> Error {
     Error::Setting { name: name.into(), value: value.to_string(), expected: expected.into() }
 }
 
+fn share(name: &str, v: f64) -> Result<f64> {
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(bad(name, v, "a share between 0 and 1, such as 0.95"))
+    }
+}
+
 impl Settings {
     /// Checks a config file merged with flags (flags win).
     pub fn from_parts(file: &ConfigFile, flags: &ConfigFile) -> Result<Settings> {
         let d = Settings::default();
-        let sales_are = match flags.sales_are.as_ref().or(file.sales_are.as_ref()) {
-            Some(s) => SalesAre::parse(s).ok_or_else(|| bad("sales_are", s, "`orders` or `shipments`"))?,
+        macro_rules! pick {
+            ($f:ident) => {
+                flags.$f.clone().or(file.$f.clone())
+            };
+        }
+        let sales_are = match pick!(sales_are) {
+            Some(s) => SalesAre::parse(&s).ok_or_else(|| bad("sales_are", &s, "`orders` or `shipments`"))?,
             None => d.sales_are,
         };
-        let period = match flags.period.as_ref().or(file.period.as_ref()) {
-            Some(s) => Period::parse(s).ok_or_else(|| bad("period", s, "`day`, `week` or `month`"))?,
+        let period = match pick!(period) {
+            Some(s) => Period::parse(&s).ok_or_else(|| bad("period", &s, "`day`, `week` or `month`"))?,
             None => d.period,
         };
-        let horizon = flags.horizon.or(file.horizon).unwrap_or(d.horizon);
+        let horizon = pick!(horizon).unwrap_or(d.horizon);
         if horizon == 0 || horizon > 1000 {
             return Err(bad("horizon", horizon, "a number of periods from 1 to 1000"));
         }
-        let service_level = flags.service_level.or(file.service_level).unwrap_or(d.service_level);
-        if !(service_level > 0.0 && service_level < 1.0) {
-            return Err(bad("service_level", service_level, "a share between 0 and 1, such as 0.95"));
+        let service_level = pick!(service_level).map(|v| share("service_level", v)).transpose()?;
+        let service_measure = match pick!(service_measure).as_deref() {
+            None | Some("cycle") => ServiceMeasure::Cycle,
+            Some("fill_rate") => ServiceMeasure::FillRate,
+            Some(other) => return Err(bad("service_measure", other, "`cycle` or `fill_rate`")),
+        };
+        let t = pick!(service_targets).unwrap_or_default();
+        let targets = [
+            share("service_targets.A", t.a.unwrap_or(d.targets[0]))?,
+            share("service_targets.B", t.b.unwrap_or(d.targets[1]))?,
+            share("service_targets.C", t.c.unwrap_or(d.targets[2]))?,
+        ];
+        let abc_cuts = pick!(abc_cuts).unwrap_or(d.abc_cuts);
+        if !(abc_cuts[0] > 0.0 && abc_cuts[0] < abc_cuts[1] && abc_cuts[1] <= 1.0) {
+            return Err(bad(
+                "abc_cuts",
+                format!("{abc_cuts:?}"),
+                "two increasing shares in (0, 1], such as [0.8, 0.95]",
+            ));
         }
-        let review_periods = flags.review_periods.or(file.review_periods).unwrap_or(d.review_periods);
+        let review_periods = pick!(review_periods).unwrap_or(d.review_periods);
         if !(review_periods > 0.0 && review_periods.is_finite()) {
             return Err(bad("review_periods", review_periods, "a number of periods above 0, such as 1"));
         }
-        Ok(Settings { sales_are, period, horizon, service_level, review_periods })
+        let policy = match pick!(policy).as_deref() {
+            None | Some("periodic") => Policy::Periodic,
+            Some("continuous") => Policy::Continuous,
+            Some(other) => return Err(bad("policy", other, "`periodic` or `continuous`")),
+        };
+        let holding_rate = pick!(holding_rate).unwrap_or(d.holding_rate);
+        if !(holding_rate > 0.0 && holding_rate < 10.0) {
+            return Err(bad("holding_rate", holding_rate, "a yearly share of unit cost above 0, such as 0.25"));
+        }
+        let order_cost = pick!(order_cost).unwrap_or(d.order_cost);
+        if !(order_cost >= 0.0 && order_cost.is_finite()) {
+            return Err(bad("order_cost", order_cost, "a cost of 0 or more"));
+        }
+        let simulations = pick!(simulations).unwrap_or(d.simulations);
+        if !(100..=1_000_000).contains(&simulations) {
+            return Err(bad("simulations", simulations, "a number of draws from 100 to 1000000"));
+        }
+        let seed = pick!(seed).unwrap_or(d.seed);
+        Ok(Settings {
+            sales_are,
+            period,
+            horizon,
+            service_level,
+            service_measure,
+            targets,
+            abc_cuts,
+            review_periods,
+            policy,
+            holding_rate,
+            order_cost,
+            simulations,
+            seed,
+        })
     }
 }
 
@@ -116,10 +250,22 @@ mod tests {
         let flags = ConfigFile { service_level: Some(0.98), ..Default::default() };
         let s = Settings::from_parts(&file, &flags).unwrap();
         assert_eq!(s.period, Period::Month);
-        assert_eq!(s.service_level, 0.98);
+        assert_eq!(s.service_level, Some(0.98));
         let flags = ConfigFile { service_level: Some(95.0), ..Default::default() };
         let e = Settings::from_parts(&file, &flags).unwrap_err().to_string();
         assert!(e.contains("service_level") && e.contains("95"), "{e}");
+    }
+
+    #[test]
+    fn config_file_with_targets_parses() {
+        let c: ConfigFile = toml::from_str(
+            "service_measure = \"fill_rate\"\npolicy = \"continuous\"\n[service_targets]\nA = 0.99\nC = 0.9\n",
+        )
+        .unwrap();
+        let s = Settings::from_parts(&c, &ConfigFile::default()).unwrap();
+        assert_eq!(s.service_measure, ServiceMeasure::FillRate);
+        assert_eq!(s.policy, Policy::Continuous);
+        assert_eq!(s.targets, [0.99, 0.95, 0.9]);
     }
 
     #[test]

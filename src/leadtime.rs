@@ -1,32 +1,110 @@
-//! Supplier lead times measured from purchase-order receipts, and what is still on order.
+//! Supplier lead times measured from purchase-order receipts: per supplier and per SKU, with
+//! a SKU's few receipts shrunk toward its supplier's figures, and what is still on order.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
 use crate::ingest::{Item, PurchaseOrder};
 
-/// Lead-time figures of one SKU, in days.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LeadTime {
-    /// Mean lead time.
-    pub mean: f64,
-    /// Standard deviation (0 with fewer than two receipts).
-    pub sd: f64,
+/// Longest lead time taken as real, in days; longer receipts are reported and left out.
+pub const MAX_LEAD_TIME_DAYS: i64 = 730;
+
+/// Weight, in receipts, of the supplier's figures when shrinking a SKU's own.
+pub const SHRINK_RECEIPTS: f64 = 5.0;
+
+/// Receipts needed before a SKU's (or supplier's) own receipts are resampled in simulations.
+pub const MIN_RESAMPLE: usize = 5;
+
+/// Lead-time statistics of a set of receipts, in days.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Stats {
     /// Receipts measured.
     pub receipts: usize,
-    /// `history` when measured, `planned` when taken from the item master.
-    pub source: &'static str,
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation (0 with one receipt).
+    pub sd: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// Share received on or before the expected date, of receipts that had one.
+    pub on_time: Option<f64>,
+    /// Mean of received minus planned lead time, in days.
+    pub vs_planned: Option<f64>,
+    /// The receipts themselves, in days, sorted.
+    pub samples: Vec<f64>,
 }
 
-/// Lead time per SKU from receipts before `as_of`, falling back to the planned lead time.
-/// Receipts dated before their order are skipped and reported in the returned warnings.
-pub fn lead_times(
-    items: &HashMap<u32, Item>,
-    pos: &[PurchaseOrder],
-    as_of: NaiveDate,
-) -> (HashMap<u32, LeadTime>, Vec<String>) {
-    let mut samples: HashMap<u32, Vec<f64>> = HashMap::new();
+/// Empirical quantile with linear interpolation (type 7) of sorted `v`.
+pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let h = (v.len() - 1) as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+}
+
+fn stats(mut samples: Vec<f64>, on_time: (usize, usize), vs_planned: (f64, usize)) -> Stats {
+    samples.sort_by(f64::total_cmp);
+    let n = samples.len();
+    let mean = samples.iter().sum::<f64>() / n as f64;
+    let sd =
+        if n > 1 { (samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
+    Stats {
+        receipts: n,
+        mean,
+        sd,
+        p50: quantile_sorted(&samples, 0.5),
+        p90: quantile_sorted(&samples, 0.9),
+        on_time: (on_time.1 > 0).then(|| on_time.0 as f64 / on_time.1 as f64),
+        vs_planned: (vs_planned.1 > 0).then(|| vs_planned.0 / vs_planned.1 as f64),
+        samples,
+    }
+}
+
+/// The lead time a SKU is planned with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadTime {
+    /// Mean, in days.
+    pub mean: f64,
+    /// Standard deviation, in days.
+    pub sd: f64,
+    /// SKU receipts measured.
+    pub receipts: usize,
+    /// `history` (own receipts), `shrunk` (few own receipts pulled toward the supplier's),
+    /// or `planned` (no receipts: the item's planned lead time, with the supplier's relative
+    /// spread when it has receipts).
+    pub source: &'static str,
+    /// Days to resample in simulations, scaled to `mean`; empty to draw from a normal.
+    pub samples: Vec<f64>,
+}
+
+/// Lead times of a portfolio.
+#[derive(Debug, Clone, Default)]
+pub struct LeadTimes {
+    /// Per SKU index: own statistics (when it has receipts) and the figures planned with.
+    pub sku: HashMap<u32, (Option<Stats>, LeadTime)>,
+    /// Per supplier code.
+    pub supplier: BTreeMap<String, Stats>,
+    /// Findings for stderr.
+    pub warnings: Vec<String>,
+}
+
+/// Measures lead times from receipts before `as_of`. Each received row is one receipt (a
+/// partial delivery is a row of its own); open rows are not lead times.
+pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: NaiveDate) -> LeadTimes {
+    #[derive(Default)]
+    struct Acc {
+        days: Vec<f64>,
+        on_time: (usize, usize),
+        vs_planned: (f64, usize),
+    }
+    let mut by_sku: HashMap<u32, Acc> = HashMap::new();
+    let mut by_sup: BTreeMap<String, Acc> = BTreeMap::new();
     let mut bad = Vec::new();
     for p in pos {
         let Some(r) = p.received_date else { continue };
@@ -34,45 +112,84 @@ pub fn lead_times(
             continue;
         }
         let days = (r - p.order_date).num_days();
-        if days < 0 {
-            bad.push(p.row);
+        if !(0..=MAX_LEAD_TIME_DAYS).contains(&days) {
+            bad.push((p.row, days));
             continue;
         }
-        samples.entry(p.sku).or_default().push(days as f64);
+        let d = days as f64;
+        let planned = items.get(&p.sku).map(|i| i.lead_time_days);
+        for acc in [by_sku.entry(p.sku).or_default(), by_sup.entry(p.supplier.clone()).or_default()] {
+            acc.days.push(d);
+            if let Some(e) = p.expected_date {
+                acc.on_time.1 += 1;
+                acc.on_time.0 += usize::from(r <= e);
+            }
+            if let Some(pl) = planned {
+                acc.vs_planned.0 += d - pl;
+                acc.vs_planned.1 += 1;
+            }
+        }
     }
     let mut warnings = Vec::new();
     if !bad.is_empty() {
-        let rows: Vec<String> = bad.iter().take(8).map(|r| r.to_string()).collect();
+        let rows: Vec<String> = bad.iter().take(8).map(|(r, d)| format!("row {r} ({d} days)")).collect();
         warnings.push(format!(
-            "{} purchase-order receipt(s) are dated before their order and were left out of lead times (rows {}{})",
+            "{} purchase-order receipt(s) have an impossible lead time (before the order, or over {} days) and were left out: {}{}",
             bad.len(),
+            MAX_LEAD_TIME_DAYS,
             rows.join(", "),
             if bad.len() > 8 { ", ..." } else { "" }
         ));
     }
-    let out = items
+    let supplier: BTreeMap<String, Stats> =
+        by_sup.into_iter().map(|(k, a)| (k, stats(a.days, a.on_time, a.vs_planned))).collect();
+    let sku = items
         .iter()
-        .map(|(&sku, item)| {
-            let lt = match samples.get(&sku) {
-                Some(v) if !v.is_empty() => {
-                    let n = v.len() as f64;
-                    let mean = v.iter().sum::<f64>() / n;
-                    let sd = if v.len() > 1 {
-                        (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-                    } else {
-                        0.0
-                    };
-                    LeadTime { mean, sd, receipts: v.len(), source: "history" }
-                }
-                _ => LeadTime { mean: item.lead_time_days, sd: 0.0, receipts: 0, source: "planned" },
-            };
-            (sku, lt)
+        .map(|(&s, item)| {
+            let own = by_sku.remove(&s).map(|a| stats(a.days, a.on_time, a.vs_planned));
+            let sup = supplier.get(&item.supplier);
+            (s, (own.clone(), plan_lead_time(own.as_ref(), sup, item.lead_time_days)))
         })
         .collect();
-    (out, warnings)
+    LeadTimes { sku, supplier, warnings }
 }
 
-/// Units on order per SKU at `as_of`: lines ordered before it and not received before it.
+/// The figures a SKU is planned with, from its own receipts, its supplier's, and the plan.
+pub fn plan_lead_time(own: Option<&Stats>, sup: Option<&Stats>, planned: f64) -> LeadTime {
+    let sup = sup.filter(|s| s.receipts > 0);
+    match (own, sup) {
+        (Some(o), Some(s)) if o.receipts < 20 => {
+            let n = o.receipts as f64;
+            let k = SHRINK_RECEIPTS;
+            let mean = (n * o.mean + k * s.mean) / (n + k);
+            let var = ((n - 1.0) * o.sd * o.sd + k * s.sd * s.sd) / ((n - 1.0) + k);
+            let samples = if o.receipts >= MIN_RESAMPLE {
+                o.samples.clone()
+            } else if s.receipts >= MIN_RESAMPLE && s.mean > 0.0 {
+                s.samples.iter().map(|d| d * mean / s.mean).collect()
+            } else {
+                Vec::new()
+            };
+            LeadTime { mean, sd: var.sqrt(), receipts: o.receipts, source: "shrunk", samples }
+        }
+        (Some(o), _) => {
+            let samples = if o.receipts >= MIN_RESAMPLE { o.samples.clone() } else { Vec::new() };
+            LeadTime { mean: o.mean, sd: o.sd, receipts: o.receipts, source: "history", samples }
+        }
+        (None, Some(s)) => {
+            let cv = if s.mean > 0.0 { s.sd / s.mean } else { 0.0 };
+            let samples = if s.receipts >= MIN_RESAMPLE && s.mean > 0.0 {
+                s.samples.iter().map(|d| d * planned / s.mean).collect()
+            } else {
+                Vec::new()
+            };
+            LeadTime { mean: planned, sd: cv * planned, receipts: 0, source: "planned", samples }
+        }
+        (None, None) => LeadTime { mean: planned, sd: 0.0, receipts: 0, source: "planned", samples: Vec::new() },
+    }
+}
+
+/// Units on order per SKU at `as_of`: rows ordered before it and not received before it.
 pub fn on_order(pos: &[PurchaseOrder], as_of: NaiveDate) -> HashMap<u32, f64> {
     let mut out: HashMap<u32, f64> = HashMap::new();
     for p in pos {
@@ -83,28 +200,52 @@ pub fn on_order(pos: &[PurchaseOrder], as_of: NaiveDate) -> HashMap<u32, f64> {
     out
 }
 
+/// Open purchase-order rows per SKU at `as_of` with the day each is expected: the promised
+/// date when given and still ahead, else the order date plus `lead_days(sku)`, never before
+/// `as_of`.
+pub fn scheduled_receipts(
+    pos: &[PurchaseOrder],
+    as_of: NaiveDate,
+    lead_days: impl Fn(u32) -> f64,
+) -> HashMap<u32, Vec<(NaiveDate, f64)>> {
+    let mut out: HashMap<u32, Vec<(NaiveDate, f64)>> = HashMap::new();
+    for p in pos {
+        if p.order_date < as_of && p.received_date.is_none_or(|r| r >= as_of) {
+            let due = p
+                .expected_date
+                .unwrap_or_else(|| crate::period::add_days(p.order_date, lead_days(p.sku).round() as i64))
+                .max(as_of);
+            out.entry(p.sku).or_default().push((due, p.qty));
+        }
+    }
+    for v in out.values_mut() {
+        v.sort_by_key(|a| a.0);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::period::parse_date;
 
-    fn po(sku: u32, od: &str, rd: Option<&str>, qty: f64, row: usize) -> PurchaseOrder {
+    fn po(sku: u32, sup: &str, od: &str, rd: Option<&str>, ed: Option<&str>, qty: f64, row: usize) -> PurchaseOrder {
         PurchaseOrder {
             po_id: format!("P{row}"),
             sku,
-            supplier: "S".into(),
+            supplier: sup.into(),
             order_date: parse_date(od).unwrap(),
             qty,
             received_date: rd.map(|d| parse_date(d).unwrap()),
-            expected_date: None,
+            expected_date: ed.map(|d| parse_date(d).unwrap()),
             row,
         }
     }
 
-    fn item(lt: f64) -> Item {
+    fn item(sup: &str, lt: f64) -> Item {
         Item {
             sku: 0,
-            supplier: "S".into(),
+            supplier: sup.into(),
             unit_cost: 1.0,
             lead_time_days: lt,
             moq: 0.0,
@@ -118,24 +259,47 @@ mod tests {
     }
 
     #[test]
-    fn measured_and_planned_lead_times() {
-        let items: HashMap<u32, Item> = [(0, item(10.0)), (1, item(21.0))].into_iter().collect();
+    fn sku_and_supplier_figures_with_shrinkage() {
+        let items: HashMap<u32, Item> =
+            [(0, item("S", 10.0)), (1, item("S", 10.0)), (2, item("T", 21.0))].into_iter().collect();
         let pos = vec![
-            po(0, "2024-01-01", Some("2024-01-11"), 5.0, 1),
-            po(0, "2024-02-01", Some("2024-02-15"), 5.0, 2),
-            po(0, "2024-03-01", Some("2024-02-20"), 5.0, 3), // impossible: left out
-            po(0, "2024-03-10", None, 7.0, 4),
-            po(0, "2024-03-20", Some("2024-04-10"), 3.0, 5), // received after as-of: on order
+            po(0, "S", "2024-01-01", Some("2024-01-11"), Some("2024-01-11"), 5.0, 1),
+            po(0, "S", "2024-02-01", Some("2024-02-15"), Some("2024-02-11"), 5.0, 2),
+            po(0, "S", "2024-03-01", Some("2024-02-20"), None, 5.0, 3), // before its order: left out
+            po(0, "S", "2024-03-10", None, None, 7.0, 4),
+            po(0, "S", "2024-03-20", Some("2024-04-10"), None, 3.0, 5), // after as-of: on order
+            po(1, "S", "2024-01-01", Some("2024-01-21"), None, 5.0, 6),
+            po(1, "S", "2024-01-05", Some("2024-01-25"), None, 5.0, 7),
+            po(1, "S", "2024-01-09", Some("2024-01-29"), None, 5.0, 8),
         ];
         let as_of = parse_date("2024-04-01").unwrap();
-        let (lt, warnings) = lead_times(&items, &pos, as_of);
-        assert_eq!(lt[&0].receipts, 2);
-        assert!((lt[&0].mean - 12.0).abs() < 1e-12);
-        assert!((lt[&0].sd - 8f64.sqrt()).abs() < 1e-12);
-        assert_eq!(lt[&1].source, "planned");
-        assert_eq!(lt[&1].mean, 21.0);
-        assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].contains("rows 3"));
+        let lt = lead_times(&items, &pos, as_of);
+        // Supplier S: receipts 10, 14, 20, 20, 20 -> mean 16.8; two of two on time? 10<=10 yes, 14>10 no.
+        let s = &lt.supplier["S"];
+        assert_eq!(s.receipts, 5);
+        assert!((s.mean - 16.8).abs() < 1e-12);
+        assert_eq!(s.on_time, Some(0.5));
+        assert!((s.p50 - 20.0).abs() < 1e-12);
+        // SKU 0: own 10 and 14 (mean 12, var 8) shrunk toward S (mean 16.8, var 21.2) with weight 5.
+        let (own, used) = &lt.sku[&0];
+        assert_eq!(own.as_ref().unwrap().receipts, 2);
+        assert_eq!(used.source, "shrunk");
+        assert!((used.mean - (2.0 * 12.0 + 5.0 * 16.8) / 7.0).abs() < 1e-12);
+        assert!((used.sd - ((1.0 * 8.0 + 5.0 * 21.2) / 6.0f64).sqrt()).abs() < 1e-9);
+        // SKU 2: no receipts, supplier T unknown: planned, no spread.
+        assert_eq!(lt.sku[&2].1.source, "planned");
+        assert_eq!(lt.sku[&2].1.mean, 21.0);
+        assert_eq!(lt.warnings.len(), 1);
+        assert!(lt.warnings[0].contains("row 3"));
         assert_eq!(on_order(&pos, as_of)[&0], 10.0);
+        let sched = scheduled_receipts(&pos, as_of, |_| 12.0);
+        // Row 4: ordered 03-10 + 12 days = 03-22, already past: due at the as-of date.
+        assert_eq!(sched[&0][0], (as_of, 7.0));
+    }
+
+    #[test]
+    fn empirical_quantiles_interpolate() {
+        assert_eq!(quantile_sorted(&[1.0, 2.0, 3.0, 4.0], 0.5), 2.5);
+        assert!((quantile_sorted(&[10.0, 20.0], 0.9) - 19.0).abs() < 1e-12);
     }
 }

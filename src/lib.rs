@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod calc;
 pub mod config;
 pub mod error;
 pub mod forecast;

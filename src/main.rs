@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use replen::app::{self, RunOptions};
+use replen::calc::{compute, CalcInput, Target};
 use replen::config::{ConfigFile, Settings};
 use replen::forecast::{ModelChoice, MODEL_NAMES};
 use replen::generate::{generate, GenSettings};
@@ -37,6 +38,8 @@ enum Command {
         #[arg(long, default_value = "data/sample")]
         data: PathBuf,
     },
+    /// Safety stock, reorder point and EOQ for one item, as a planner checks by hand.
+    Calc(CalcArgs),
     /// Write a synthetic dataset with known demand patterns.
     Generate {
         /// Number of SKUs.
@@ -81,9 +84,15 @@ struct RunArgs {
     /// What sales quantities are: `orders` or `shipments`.
     #[arg(long)]
     sales_are: Option<String>,
-    /// Default cycle service level, e.g. 0.95.
+    /// One service target for every item, e.g. 0.95 (default: targets per ABC class).
     #[arg(long)]
     service_level: Option<f64>,
+    /// What service targets measure: `cycle` or `fill_rate`.
+    #[arg(long)]
+    service_measure: Option<String>,
+    /// Replenishment policy: `periodic` (review every R periods) or `continuous` (s, Q).
+    #[arg(long)]
+    policy: Option<String>,
     /// Review period in periods.
     #[arg(long)]
     review_periods: Option<f64>,
@@ -91,6 +100,46 @@ struct RunArgs {
     /// moving_average, ses, holt_damped, auto_ets, croston, sba, tsb, adida, imapa.
     #[arg(long, default_value = "auto")]
     model: String,
+}
+
+#[derive(Args)]
+struct CalcArgs {
+    /// Mean demand per period.
+    #[arg(long)]
+    demand_mean: f64,
+    /// Standard deviation of demand per period.
+    #[arg(long)]
+    demand_sd: f64,
+    /// Lead time, in periods.
+    #[arg(long)]
+    lead_time: f64,
+    /// Standard deviation of the lead time, in periods.
+    #[arg(long, default_value_t = 0.0)]
+    lead_time_sd: f64,
+    /// Review period, in periods (gives the order-up-to level).
+    #[arg(long)]
+    review: Option<f64>,
+    /// Cycle service level target, e.g. 0.95.
+    #[arg(long, conflicts_with = "fill_rate")]
+    service: Option<f64>,
+    /// Fill-rate target, e.g. 0.98 (needs --order-qty).
+    #[arg(long, requires = "order_qty")]
+    fill_rate: Option<f64>,
+    /// Order quantity per cycle.
+    #[arg(long)]
+    order_qty: Option<f64>,
+    /// Cost of placing an order (with --holding-cost and --annual-demand: EOQ).
+    #[arg(long)]
+    order_cost: Option<f64>,
+    /// Yearly holding cost per unit.
+    #[arg(long)]
+    holding_cost: Option<f64>,
+    /// Yearly demand.
+    #[arg(long)]
+    annual_demand: Option<f64>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// An input or usage problem: exit code 2.
@@ -109,7 +158,10 @@ fn options(a: RunArgs) -> anyhow::Result<RunOptions> {
         period: a.period,
         horizon: a.horizon,
         service_level: a.service_level,
+        service_measure: a.service_measure,
         review_periods: a.review_periods,
+        policy: a.policy,
+        ..Default::default()
     };
     let settings = Settings::from_parts(&file, &flags)?;
     let as_of = match a.as_of {
@@ -157,6 +209,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("wrote {}", f.display());
             }
         }
+        Command::Calc(a) => calc(a)?,
         Command::Check { data } => {
             let r = app::check(&data).with_context(|| format!("checking `{}`", data.display()))?;
             println!("{}: valid", data.display());
@@ -186,6 +239,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("wrote {f}: {n} rows");
             }
         }
+    }
+    Ok(())
+}
+
+fn calc(a: CalcArgs) -> anyhow::Result<()> {
+    let target = match (a.service, a.fill_rate) {
+        (Some(s), None) => Target::Cycle(s),
+        (None, Some(b)) => Target::FillRate(b),
+        _ => return Err(Usage("give --service CSL or --fill-rate B (with --order-qty Q)".into()).into()),
+    };
+    let input = CalcInput {
+        demand_mean: a.demand_mean,
+        demand_sd: a.demand_sd,
+        lead_time: a.lead_time,
+        lead_time_sd: a.lead_time_sd,
+        review: a.review,
+        target,
+        order_qty: a.order_qty,
+        order_cost: a.order_cost,
+        holding_cost: a.holding_cost,
+        annual_demand: a.annual_demand,
+    };
+    let r = compute(&input).map_err(|e| Usage(e.to_string()))?;
+    if a.json {
+        println!("{}", serde_json::to_string(&r)?);
+    } else {
+        print!("{}", r.describe());
     }
     Ok(())
 }

@@ -36,6 +36,13 @@ impl Table {
         self
     }
 
+    /// Adds a number column with empty cells for `None` (and for NaN).
+    pub fn opt_num(mut self, name: &str, v: impl IntoIterator<Item = Option<f64>>) -> Self {
+        let v: Vec<Option<f64>> = v.into_iter().map(|x| x.filter(|f| f.is_finite())).collect();
+        self.cols.push(Column::new(name.into(), v));
+        self
+    }
+
     /// Adds a whole-number column.
     pub fn int(mut self, name: &str, v: impl IntoIterator<Item = u64>) -> Self {
         let v: Vec<u64> = v.into_iter().collect();

@@ -68,7 +68,7 @@ fn plan_numbers_of_one_sku_match_a_hand_calculation() {
         .arg(&data)
         .arg("--out")
         .arg(&out)
-        .args(["--as-of", "2024-02-26", "--model", "ses"])
+        .args(["--as-of", "2024-02-26", "--model", "ses", "--service-level", "0.95"])
         .assert()
         .success();
     let policy = read_csv(&out.join("policy.csv"));
@@ -110,9 +110,14 @@ fn moq_and_order_multiple_are_applied() {
     replen().args(["plan", "--as-of", "2024-02-26", "--data"]).arg(t.path()).arg("--out").arg(&out).assert().success();
     let policy = read_csv(&out.join("policy.csv"));
     let b = policy.iter().find(|r| r["sku"] == "B").unwrap();
-    // Needs about 9 units; MOQ 50 rounded up to a multiple of 12 gives 60.
-    assert_eq!(num(b, "order_qty"), 60.0);
-    assert!(b["reason"].contains("MOQ 50"));
+    // Two items, both class A (98% cycle service). B: 3 a week, 7 days lead time + 1 week
+    // review: s = 3*2 + 2.0537 * sqrt(2 * 3) = 11.03 (Poisson spread); the cycle quantity is
+    // the MOQ 50 (more than a week's demand), so S = 61.03; rounded up to packs of 12: 72.
+    assert_eq!(b["abc"], "A");
+    assert!((num(b, "reorder_point") - 11.031).abs() < 2e-3, "{}", b["reorder_point"]);
+    assert_eq!(num(b, "cycle_qty"), 50.0);
+    assert_eq!(num(b, "order_qty"), 72.0);
+    assert!(b["reason"].contains("multiple of 12"));
 }
 
 #[test]

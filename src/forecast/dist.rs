@@ -2,6 +2,8 @@
 //! count data (whole units), gamma for continuous quantities. Never negative, so quantiles of
 //! slow movers do not dip below zero the way a normal band does.
 
+use rand::Rng;
+use rand_distr::{Distribution, Gamma as GammaDraw, Poisson};
 use statrs::distribution::{ContinuousCDF, Gamma, Normal};
 
 /// The quantile levels written to every forecast.
@@ -123,6 +125,42 @@ impl DemandDist {
         q
     }
 
+    /// One random draw.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        if let Some(h) = self.hurdle {
+            if !rng.gen_bool(h.prob.clamp(0.0, 1.0)) {
+                return 0.0;
+            }
+            return if self.discrete {
+                1.0 + DemandDist::new(h.size_mean - 1.0, h.size_var, true).sample(rng)
+            } else {
+                DemandDist::new(h.size_mean, h.size_var, false).sample(rng)
+            };
+        }
+        if self.mean <= 0.0 {
+            return 0.0;
+        }
+        if self.var <= 1e-12 {
+            return self.mean;
+        }
+        if self.discrete {
+            // Negative binomial as a gamma mixture of Poissons; Poisson when var = mean.
+            let lambda = if self.var <= self.mean * (1.0 + 1e-9) {
+                self.mean
+            } else {
+                let r = self.mean * self.mean / (self.var - self.mean);
+                GammaDraw::new(r, self.mean / r).map_or(self.mean, |g| g.sample(rng))
+            };
+            if lambda <= 0.0 {
+                return 0.0;
+            }
+            Poisson::new(lambda).map_or(lambda.round(), |p| p.sample(rng))
+        } else {
+            let shape = self.mean * self.mean / self.var;
+            GammaDraw::new(shape, self.var / self.mean).map_or(self.mean, |g| g.sample(rng))
+        }
+    }
+
     /// Walks the Poisson or negative binomial probabilities up to level `p`.
     fn count_quantile(&self, p: f64) -> f64 {
         let mut cdf = 0.0;
@@ -193,6 +231,24 @@ mod tests {
         assert_eq!(d.quantile(0.91), 4.0);
         let h = Hurdle::with_mean(0.1, 0.3, 3.0, 2.0, true);
         assert!((h.prob * h.size_mean - 0.1).abs() < 1e-12 && h.size_mean >= 1.0);
+    }
+
+    #[test]
+    fn draws_match_the_moments() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for d in [
+            DemandDist::new(4.0, 12.0, true),
+            DemandDist::new(10.0, 20.0, false),
+            DemandDist::intermittent(Hurdle { prob: 0.3, size_mean: 3.0, size_var: 2.0 }, true),
+        ] {
+            let n = 100_000;
+            let x: Vec<f64> = (0..n).map(|_| d.sample(&mut rng)).collect();
+            let m = x.iter().sum::<f64>() / n as f64;
+            let v = x.iter().map(|a| (a - m).powi(2)).sum::<f64>() / n as f64;
+            assert!((m - d.mean).abs() < 0.03 * d.mean, "{d:?}: mean {m}");
+            assert!((v - d.var).abs() < 0.05 * d.var, "{d:?}: var {v}");
+        }
     }
 
     #[test]
