@@ -36,6 +36,8 @@ fn main() {
         as_of: None,
         settings: Settings { horizon: 8, ..Settings::default() },
         model: ModelChoice::Auto,
+        all_charts: false,
+        progress: Default::default(),
     };
     let t = Instant::now();
     let s = forecast(&o).expect("forecast");

@@ -5,15 +5,18 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use crate::config::Settings;
+use crate::config::{ServiceMeasure, Settings};
 use crate::error::{Error, Result};
 use crate::forecast::dist::LEVEL_NAMES;
 use crate::forecast::{forecast_all, pattern, EngineSettings, Forecasts as Engine, ModelChoice};
 use crate::ingest::{Dataset, Load};
+use crate::kpi::{self as kpis, Kpis};
+use crate::leadtime::lead_times;
 use crate::leadtime::Stats;
 use crate::output::{write_csv, Table};
 use crate::period::add_days;
 use crate::plan::{plan, Plan, PlanRow};
+use crate::report::{self, Extra, ReportInput, TradeOff};
 use crate::series::SeriesSet;
 
 /// Options shared by the commands that read a data folder.
@@ -29,6 +32,37 @@ pub struct RunOptions {
     pub settings: Settings,
     /// Model selection.
     pub model: ModelChoice,
+    /// Draw per-SKU charts for every SKU (default: the ones that matter most).
+    pub all_charts: bool,
+    /// Told the name of each stage as it starts.
+    pub progress: Progress,
+}
+
+/// A stage callback for progress display; the default does nothing.
+#[derive(Clone, Default)]
+pub struct Progress(Option<std::sync::Arc<StageFn>>);
+
+/// The callback behind [`Progress`].
+type StageFn = dyn Fn(&str) + Send + Sync;
+
+impl Progress {
+    /// Calls `f` with each stage's name.
+    pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        Progress(Some(std::sync::Arc::new(f)))
+    }
+
+    /// Reports a stage.
+    pub fn stage(&self, name: &str) {
+        if let Some(f) = &self.0 {
+            f(name);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// What `check` found.
@@ -358,13 +392,119 @@ fn po_summary_table(orders: &[&PlanRow]) -> Table {
         .date("last_expected_arrival", by.iter().map(|x| x.6))
 }
 
-/// `replen plan`: forecast, plan every item, write `forecast.csv`, `policy.csv` and
-/// `proposals.csv`.
-pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
-    let load = Load { sales_details: false, planning: true, planning_required: true, backorders: true };
+/// Writes `kpis.csv` and `kpis.json`.
+fn write_kpis(k: &Kpis, out: &Path, as_of: NaiveDate) -> Result<Vec<PathBuf>> {
+    let csv = out.join("kpis.csv");
+    let t = Table::new()
+        .text("kpi", k.rows.iter().map(|r| r.kpi.as_str()))
+        .text("scope", k.rows.iter().map(|r| r.scope.as_str()))
+        .opt_date("period_start", k.rows.iter().map(|r| r.period_start))
+        .num("value", k.rows.iter().map(|r| r.value))
+        .text("unit", k.rows.iter().map(|r| r.unit));
+    write_csv(t, &csv)?;
+    let overall: serde_json::Map<String, serde_json::Value> =
+        k.rows.iter().filter(|r| r.scope == "all").map(|r| (r.kpi.clone(), serde_json::json!(r.value))).collect();
+    let mut suppliers: serde_json::Map<String, serde_json::Value> = serde_json::Map::new();
+    for r in k.rows.iter().filter(|r| r.scope != "all" && r.scope != "period") {
+        let e = suppliers.entry(r.scope.clone()).or_insert_with(|| serde_json::json!({}));
+        e[r.kpi.as_str()] = serde_json::json!(r.value);
+    }
+    let by_period: Vec<serde_json::Value> = k
+        .by_period
+        .iter()
+        .map(|(d, c)| {
+            serde_json::json!({
+                "period_start": d.to_string(),
+                "orders": c.orders,
+                "backordered_orders": c.backordered_orders,
+                "backorder_rate": (c.backorder_rate() * 1e4).round() / 1e4,
+                "unit_fill_rate": (c.fill_rate() * 1e4).round() / 1e4,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "as_of": as_of.to_string(),
+        "from": k.from.map(|d| d.to_string()),
+        "to": k.to.map(|d| d.to_string()),
+        "overall": overall,
+        "suppliers": suppliers,
+        "by_period": by_period,
+    });
+    let json = out.join("kpis.json");
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Write { path: json.clone(), source: e.into() })?;
+    crate::output::write_text(&json, &text)?;
+    Ok(vec![csv, json])
+}
+
+/// Summary of a KPI run.
+#[derive(Debug, Clone)]
+pub struct KpiSummary {
+    /// Orders counted.
+    pub orders: usize,
+    /// Backorder rate, %.
+    pub backorder_rate: f64,
+    /// Unit fill rate, %.
+    pub fill_rate: f64,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// `replen kpi`: KPIs of the history between `from` and `to`.
+pub fn kpi(o: &RunOptions, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<KpiSummary> {
+    o.progress.stage("reading data");
+    let load = Load { sales_details: true, planning: true, planning_required: false, backorders: true };
     let ds = Dataset::load(&o.data, load)?;
     let as_of = as_of(&ds, o.as_of)?;
+    o.progress.stage("backtesting forecasts");
     let f = run_forecasts(&ds, o, as_of);
+    let lts = ds.items.as_ref().map(|items| lead_times(items, ds.purchase_orders.as_deref().unwrap_or(&[]), as_of));
+    let k =
+        kpis::compute(&ds, o.settings.sales_are, o.settings.period, from, to, Some(&f.fc.calibration), lts.as_ref());
+    let files = write_kpis(&k, &o.out, as_of)?;
+    Ok(KpiSummary {
+        orders: k.overall.orders,
+        backorder_rate: k.overall.backorder_rate(),
+        fill_rate: k.overall.fill_rate(),
+        files,
+        warnings: ds.warnings.clone(),
+    })
+}
+
+/// Targets of the service trade-off curve.
+const CURVE: [f64; 8] = [0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99];
+
+/// Items above which the trade-off curve (one re-plan per point) is left out of the report.
+const CURVE_MAX_ITEMS: usize = 20_000;
+
+/// The plan's totals as a trade-off point.
+pub fn trade_off(label: &str, p: &Plan) -> TradeOff {
+    let demand: f64 = p.rows.iter().map(|r| r.demand_per_period).sum();
+    let w = |f: &dyn Fn(&PlanRow) -> f64| {
+        if demand > 0.0 {
+            p.rows.iter().map(|r| f(r) * r.demand_per_period).sum::<f64>() / demand
+        } else {
+            1.0
+        }
+    };
+    TradeOff {
+        label: label.into(),
+        service: w(&|r| r.expected_cycle_service),
+        safety_stock_value: p.rows.iter().map(|r| r.safety_stock_value).sum(),
+        fill_rate: w(&|r| r.expected_fill_rate),
+    }
+}
+
+/// `replen plan`: forecast, plan every item, write the tables, KPIs, charts and the report.
+pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
+    o.progress.stage("reading data");
+    let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true };
+    let ds = Dataset::load(&o.data, load)?;
+    let as_of = as_of(&ds, o.as_of)?;
+    o.progress.stage("forecasting");
+    let f = run_forecasts(&ds, o, as_of);
+    o.progress.stage("planning");
     let p = plan(&ds, &f.fc, &f.set, &o.settings, as_of);
     let mut warnings = ds.warnings.clone();
     warnings.extend(p.warnings.iter().cloned());
@@ -389,6 +529,52 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
     write_csv(lead_time_table(&ds, &p), &files[4])?;
     write_csv(po_summary_table(&orders), &files[5])?;
     write_csv(plan_table(&orders), &files[6])?;
+    let mut files = files;
+    o.progress.stage("KPIs");
+    let k = kpis::compute(
+        &ds,
+        o.settings.sales_are,
+        o.settings.period,
+        None,
+        None,
+        Some(&f.fc.calibration),
+        Some(&p.lead_times),
+    );
+    files.extend(write_kpis(&k, &o.out, as_of)?);
+    o.progress.stage("service trade-off");
+    let curve: Vec<TradeOff> = if p.rows.len() <= CURVE_MAX_ITEMS {
+        CURVE
+            .iter()
+            .map(|&t| {
+                let s =
+                    Settings { service_level: Some(t), service_measure: ServiceMeasure::Cycle, ..o.settings.clone() };
+                let mut point = trade_off(&format!("{:.0}%", t * 100.0), &plan(&ds, &f.fc, &f.set, &s, as_of));
+                point.service = t;
+                point
+            })
+            .collect()
+    } else {
+        warnings.push(format!(
+            "{} items: the service trade-off curve is left out of the report (over {CURVE_MAX_ITEMS})",
+            p.rows.len()
+        ));
+        Vec::new()
+    };
+    o.progress.stage("charts and report");
+    let input = ReportInput {
+        ds: &ds,
+        set: &f.set,
+        fc: &f.fc,
+        plan: &p,
+        kpis: &k,
+        curve: &curve,
+        current: Some(trade_off("this plan", &p)),
+        as_of,
+        all_charts: o.all_charts,
+        calibration: calibration_note(&f),
+    };
+    let reported = report::write(&o.out, &input, &Extra::default())?;
+    files.push(reported.last().cloned().unwrap_or_default());
     Ok(PlanSummary {
         as_of,
         skus: p.rows.len(),

@@ -10,16 +10,19 @@
 
 pub mod app;
 pub mod calc;
+pub mod chart;
 pub mod config;
 pub mod error;
 pub mod forecast;
 pub mod generate;
 pub mod ingest;
+pub mod kpi;
 pub mod leadtime;
 pub mod output;
 pub mod period;
 pub mod plan;
 pub mod policy;
+pub mod report;
 pub mod series;
 
 pub use error::{Error, Result};

@@ -32,6 +32,17 @@ enum Command {
     Plan(RunArgs),
     /// Forecast demand per SKU with quantiles; needs only the sales file.
     Forecast(RunArgs),
+    /// Backorder rate, fill rate, days to fill, forecast accuracy, turnover and supplier KPIs.
+    Kpi {
+        #[command(flatten)]
+        run: RunArgs,
+        /// First day counted (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day counted (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Validate an input folder and summarise it.
     Check {
         /// Input folder.
@@ -96,6 +107,12 @@ struct RunArgs {
     /// Review period in periods.
     #[arg(long)]
     review_periods: Option<f64>,
+    /// Per-SKU charts in the report: `top` (largest orders and highest risks) or `all`.
+    #[arg(long, default_value = "top")]
+    charts: String,
+    /// No progress display.
+    #[arg(long)]
+    quiet: bool,
     /// Forecast model: `auto` (chosen per SKU by backtest) or one of naive, seasonal_naive,
     /// moving_average, ses, holt_damped, auto_ets, croston, sba, tsb, adida, imapa.
     #[arg(long, default_value = "auto")]
@@ -173,7 +190,39 @@ fn options(a: RunArgs) -> anyhow::Result<RunOptions> {
     let model = ModelChoice::parse(&a.model).ok_or_else(|| {
         Usage(format!("--model `{}` is unknown: expected `auto` or one of {}", a.model, MODEL_NAMES.join(", ")))
     })?;
-    Ok(RunOptions { data: a.data, out: a.out, as_of, settings, model })
+    let all_charts = match a.charts.as_str() {
+        "top" => false,
+        "all" => true,
+        other => return Err(Usage(format!("--charts `{other}` is unknown: expected `top` or `all`")).into()),
+    };
+    let progress = if a.quiet { app::Progress::default() } else { spinner() };
+    Ok(RunOptions { data: a.data, out: a.out, as_of, settings, model, all_charts, progress })
+}
+
+/// A spinner on stderr naming the stage; indicatif draws nothing when stderr is not a
+/// terminal, and it shows only once a run has taken two seconds.
+fn spinner() -> app::Progress {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use std::time::Duration;
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let b = bar.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(2));
+        if !b.is_finished() {
+            b.set_draw_target(ProgressDrawTarget::stderr());
+            b.enable_steady_tick(Duration::from_millis(120));
+        }
+    });
+    app::Progress::new(move |stage| {
+        if stage == "done" {
+            bar.finish_and_clear();
+        } else {
+            bar.set_message(stage.to_string());
+        }
+    })
 }
 
 fn print_warnings(w: &[String]) {
@@ -190,7 +239,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Plan(a) => {
             let o = options(a)?;
-            let s = app::run_plan(&o).with_context(|| format!("planning from `{}`", o.data.display()))?;
+            let s = app::run_plan(&o).with_context(|| format!("planning from `{}`", o.data.display()));
+            o.progress.stage("done");
+            let s = s?;
             print_warnings(&s.warnings);
             eprintln!("planned {} SKUs as of {}", s.skus, date(s.as_of));
             eprintln!("{}", s.calibration);
@@ -201,7 +252,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Forecast(a) => {
             let o = options(a)?;
-            let s = app::forecast(&o).with_context(|| format!("forecasting from `{}`", o.data.display()))?;
+            let s = app::forecast(&o).with_context(|| format!("forecasting from `{}`", o.data.display()));
+            o.progress.stage("done");
+            let s = s?;
             print_warnings(&s.warnings);
             eprintln!("forecast {} SKUs as of {}", s.skus, date(s.as_of));
             eprintln!("{}", s.calibration);
@@ -210,6 +263,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Calc(a) => calc(a)?,
+        Command::Kpi { run, from, to } => {
+            let day = |s: Option<String>, flag: &str| -> anyhow::Result<Option<NaiveDate>> {
+                match s {
+                    Some(s) => Ok(Some(
+                        parse_date(&s)
+                            .ok_or_else(|| Usage(format!("{flag} `{s}` is not a date: expected YYYY-MM-DD")))?,
+                    )),
+                    None => Ok(None),
+                }
+            };
+            let (from, to) = (day(from, "--from")?, day(to, "--to")?);
+            let o = options(run)?;
+            let s = app::kpi(&o, from, to).with_context(|| format!("computing KPIs from `{}`", o.data.display()));
+            o.progress.stage("done");
+            let s = s?;
+            print_warnings(&s.warnings);
+            eprintln!(
+                "{} orders: backorder rate {:.2}%, unit fill rate {:.2}%",
+                s.orders, s.backorder_rate, s.fill_rate
+            );
+            for f in &s.files {
+                eprintln!("wrote {}", f.display());
+            }
+        }
         Command::Check { data } => {
             let r = app::check(&data).with_context(|| format!("checking `{}`", data.display()))?;
             println!("{}: valid", data.display());

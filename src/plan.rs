@@ -130,6 +130,26 @@ pub struct PeriodRow {
     pub order_up_to: f64,
 }
 
+/// One period of the projected inventory of a SKU on the mean forecast, following the
+/// policy: the sawtooth a planner expects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectedPeriod {
+    /// Period start.
+    pub period_start: NaiveDate,
+    /// Units received at the start of the period (open orders, today's proposal, later orders).
+    pub receipts: f64,
+    /// Units ordered at the start of the period by the policy (today's proposal in period 0).
+    pub ordered: f64,
+    /// Stock after receipts at the start of the period.
+    pub on_hand_start: f64,
+    /// Stock at the end of the period, after mean demand (negative: backorders).
+    pub on_hand_end: f64,
+    /// Safety stock in the period.
+    pub safety_stock: f64,
+    /// Reorder point in the period.
+    pub reorder_point: f64,
+}
+
 /// Result of planning a dataset.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -137,6 +157,8 @@ pub struct Plan {
     pub rows: Vec<PlanRow>,
     /// Time-phased rows, per SKU then period.
     pub by_period: Vec<PeriodRow>,
+    /// Projected inventory per SKU (same order as `rows`).
+    pub projections: Vec<Vec<ProjectedPeriod>>,
     /// Lead-time figures.
     pub lead_times: LeadTimes,
     /// Findings for stderr.
@@ -263,15 +285,18 @@ fn bootstrap_protection(
     q: f64,
     position: f64,
     sims: usize,
-    rng: &mut ChaCha8Rng,
+    seed: u64,
 ) -> Protection {
-    let normal = rand_distr::Normal::new(lt.mean, lt.sd.max(0.0)).ok();
-    let mut draws: Vec<f64> = (0..sims)
-        .map(|_| {
+    // One stream per draw: the same draw sees the same random numbers whatever the target or
+    // lead time, so a longer lead time or a higher target never gives a lower figure.
+    let mut draws: Vec<f64> = (0..sims as u64)
+        .map(|j| {
+            let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ j.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let days = if !lt.samples.is_empty() {
                 lt.samples[rng.gen_range(0..lt.samples.len())]
             } else {
-                normal.map_or(lt.mean, |n| rand_distr::Distribution::sample(&n, rng)).max(0.0)
+                let e: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
+                (lt.mean + lt.sd.max(0.0) * e).max(0.0)
             };
             let span = days / pdays + review;
             let mut total = 0.0;
@@ -360,7 +385,7 @@ fn recent(set: &SeriesSet, sku: u32) -> &[f64] {
     &v[v.len().saturating_sub(set.period.per_year())..]
 }
 
-fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>) {
+fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>) {
     let s = c.settings;
     let i = sku as usize;
     let f = &c.fc.skus[i];
@@ -397,23 +422,11 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>) {
         Policy::Periodic => (d * s.review_periods).max(q_eoq.unwrap_or(0.0)),
         Policy::Continuous => q_eoq.unwrap_or(d * s.review_periods),
     };
-    let q = base_q.max(item.moq).max(item.order_multiple.min(base_q.max(item.moq).max(1e-9)));
+    let q = base_q.max(item.moq);
     let bootstrap = matches!(f.class, DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead);
     let pr = if bootstrap && d > 0.0 {
-        let mut rng = ChaCha8Rng::seed_from_u64(s.seed ^ fnv(c.ds.skus.name(sku)));
-        bootstrap_protection(
-            c.fc,
-            i,
-            lt,
-            pdays,
-            review,
-            s.service_measure,
-            target,
-            q,
-            position,
-            s.simulations,
-            &mut rng,
-        )
+        let seed = s.seed ^ fnv(c.ds.skus.name(sku));
+        bootstrap_protection(c.fc, i, lt, pdays, review, s.service_measure, target, q, position, s.simulations, seed)
     } else {
         let sd = protection_sd(p, d, var_d.sqrt(), sd_l);
         normal_protection(d * p, sd, s.service_measure, target, q, position)
@@ -506,7 +519,7 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>) {
     };
 
     // Time-phased: the same policy from each future period's forecast.
-    let periods = (0..s.horizon)
+    let periods: Vec<PeriodRow> = (0..s.horizon)
         .map(|t| {
             let o = c.fc.over(i, t, p);
             let (ss, rp) = if method == "bootstrap" {
@@ -529,7 +542,71 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>) {
             }
         })
         .collect();
-    (row, periods)
+    let projection = project(c, i, &row, &periods, receipts, q, l, item);
+    (row, periods, projection)
+}
+
+/// Projects stock period by period on the mean forecast: open orders arrive when due, today's
+/// proposal after the lead time, and at each later review the policy orders again when the
+/// position is at or below that period's reorder point.
+#[allow(clippy::too_many_arguments)]
+fn project(
+    c: &Context,
+    i: usize,
+    row: &PlanRow,
+    periods: &[PeriodRow],
+    scheduled: &[(NaiveDate, f64)],
+    q: f64,
+    lead_periods: f64,
+    item: &Item,
+) -> Vec<ProjectedPeriod> {
+    let f = &c.fc.skus[i];
+    let h = periods.len();
+    let review = c.settings.review_periods.max(1.0).round() as usize;
+    let lag = lead_periods.round() as usize;
+    // Pipeline of receipts per future period.
+    let mut incoming = vec![0.0; h + lag + 2];
+    for (d, qty) in scheduled {
+        let t = (c.settings.period.index(*d) - c.set.horizon_start()).max(0) as usize;
+        if t < incoming.len() {
+            incoming[t] += qty;
+        }
+    }
+    let mut avail = row.on_hand - row.open_backorders;
+    let mut position = row.inventory_position;
+    let mut out = Vec::with_capacity(h);
+    for (t, p) in periods.iter().enumerate() {
+        let ordered = if t == 0 {
+            row.order_qty
+        } else if t % review == 0 && position <= p.reorder_point && f.mean[t] > 0.0 {
+            let raw = match c.settings.policy {
+                Policy::Periodic => p.order_up_to - position,
+                Policy::Continuous => (((p.reorder_point - position) / q).floor() + 1.0) * q,
+            };
+            round_order(raw, item.moq, item.order_multiple)
+        } else {
+            0.0
+        };
+        if ordered > 0.0 && t + lag < incoming.len() {
+            incoming[t + lag] += ordered;
+        }
+        position += ordered;
+        let receipts = incoming[t];
+        avail += receipts;
+        let start = avail;
+        avail -= f.mean[t];
+        position -= f.mean[t];
+        out.push(ProjectedPeriod {
+            period_start: p.period_start,
+            receipts,
+            ordered,
+            on_hand_start: r3(start),
+            on_hand_end: r3(avail),
+            safety_stock: p.safety_stock,
+            reorder_point: p.reorder_point,
+        });
+    }
+    out
 }
 
 /// First day the mean forecast takes the projected available stock below zero, with open
@@ -640,12 +717,15 @@ pub fn plan(ds: &Dataset, fc: &Forecasts, set: &SeriesSet, settings: &Settings, 
     };
     let mut skus: Vec<(&u32, &Item)> = items.iter().collect();
     skus.sort_by(|a, b| ds.skus.name(*a.0).cmp(ds.skus.name(*b.0)));
-    let planned: Vec<(PlanRow, Vec<PeriodRow>)> = skus.par_iter().map(|(s, it)| plan_item(&ctx, **s, it)).collect();
+    let planned: Vec<(PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>)> =
+        skus.par_iter().map(|(s, it)| plan_item(&ctx, **s, it)).collect();
     let mut rows = Vec::with_capacity(planned.len());
     let mut by_period = Vec::new();
-    for (r, p) in planned {
+    let mut projections = Vec::with_capacity(planned.len());
+    for (r, p, j) in planned {
         rows.push(r);
         by_period.extend(p);
+        projections.push(j);
     }
     let mut warnings = lts.warnings.clone();
     let no_history = rows.iter().filter(|r| r.model == "none").count();
@@ -653,7 +733,7 @@ pub fn plan(ds: &Dataset, fc: &Forecasts, set: &SeriesSet, settings: &Settings, 
         warnings.push(format!("{no_history} item(s) have no sales before the as-of date: demand taken as 0"));
     }
     drop(ctx);
-    Plan { rows, by_period, lead_times: lts, warnings }
+    Plan { rows, by_period, projections, lead_times: lts, warnings }
 }
 
 #[cfg(test)]
@@ -675,6 +755,72 @@ mod tests {
         assert_eq!(xyz_class(&[]), 'Z');
     }
 
+    fn intermittent_fc() -> Forecasts {
+        let f = crate::forecast::SkuForecast {
+            model: "x".into(),
+            class: DemandClass::Lumpy,
+            mean: vec![1.5; 6],
+            var: 9.0,
+            discrete: true,
+            backtest_rmsse: None,
+            history: 52,
+            outliers: 0,
+            sizes: Some((0.3, 5.0, 20.0)),
+        };
+        Forecasts { skus: vec![f], calibration: Default::default() }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Normal method: safety stock and reorder point never fall when the target, the lead
+        /// time or either variability rises.
+        #[test]
+        fn normal_policy_is_monotone(
+            d in 0.1f64..200.0, sd_d in 0.0f64..100.0, l in 0.0f64..20.0, sd_l in 0.0f64..5.0,
+            t in 0.5f64..0.99, dt in 0.0f64..0.009, dl in 0.0f64..5.0, dsd in 0.0f64..3.0,
+            fill in proptest::bool::ANY, q in 1.0f64..500.0,
+        ) {
+            let measure = if fill { ServiceMeasure::FillRate } else { ServiceMeasure::Cycle };
+            let run = |t: f64, l: f64, sd_d: f64, sd_l: f64| {
+                let p = l + 1.0;
+                normal_protection(d * p, protection_sd(p, d, sd_d, sd_l), measure, t, q, 0.0)
+            };
+            let base = run(t, l, sd_d, sd_l);
+            for more in [run(t + dt, l, sd_d, sd_l), run(t, l + dl, sd_d, sd_l), run(t, l, sd_d + dsd, sd_l), run(t, l, sd_d, sd_l + dsd)] {
+                proptest::prop_assert!(more.safety_stock >= base.safety_stock - 1e-9);
+                proptest::prop_assert!(more.reorder_point >= base.reorder_point - 1e-9);
+            }
+        }
+
+        /// Bootstrap method: the same for the target and the lead time.
+        #[test]
+        fn bootstrap_policy_is_monotone(
+            t in 0.5f64..0.98, dt in 0.0f64..0.019, l in 0.0f64..30.0, dl in 0.0f64..10.0, sd in 0.0f64..5.0,
+        ) {
+            let fc = intermittent_fc();
+            let run = |t: f64, l: f64| {
+                let lt = LeadTime { mean: l, sd, receipts: 0, source: "planned", samples: vec![] };
+                bootstrap_protection(&fc, 0, &lt, 7.0, 1.0, ServiceMeasure::Cycle, t, 10.0, 0.0, 400, 11)
+            };
+            let base = run(t, l);
+            for more in [run(t + dt, l), run(t, l + dl)] {
+                proptest::prop_assert!(more.reorder_point >= base.reorder_point - 1e-9);
+            }
+            // Safety stock over the same interval rises with the target.
+            proptest::prop_assert!(run(t + dt, l).safety_stock >= base.safety_stock - 1e-9);
+        }
+
+        /// Every order quantity is at least the MOQ and a whole number of order multiples.
+        #[test]
+        fn orders_respect_moq_and_multiple(raw in 0.001f64..10_000.0, moq in 0.0f64..500.0, mult in 1u32..48) {
+            let m = f64::from(mult);
+            let q = crate::policy::round_order(raw, moq, m);
+            proptest::prop_assert!(q >= moq && q >= raw - 1e-9);
+            proptest::prop_assert!(((q / m) - (q / m).round()).abs() < 1e-9);
+        }
+    }
+
     #[test]
     fn bootstrap_quantile_of_a_known_distribution() {
         // Zero lead time, one review period of Poisson(4) demand: the 95% quantile is 8
@@ -692,8 +838,7 @@ mod tests {
         };
         let fc = Forecasts { skus: vec![f], calibration: Default::default() };
         let lt = LeadTime { mean: 0.0, sd: 0.0, receipts: 0, source: "planned", samples: vec![] };
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let p = bootstrap_protection(&fc, 0, &lt, 7.0, 1.0, ServiceMeasure::Cycle, 0.95, 10.0, 4.0, 20_000, &mut rng);
+        let p = bootstrap_protection(&fc, 0, &lt, 7.0, 1.0, ServiceMeasure::Cycle, 0.95, 10.0, 4.0, 20_000, 3);
         assert_eq!(p.reorder_point, 8.0);
         assert!((p.mean - 4.0).abs() < 0.05);
         // Risk of demand above a position of 4: 1 - P(X <= 4) = 0.3712.

@@ -286,3 +286,52 @@ fn generate_is_deterministic() {
         assert_eq!(fs::read(t.path().join("a").join(f)).unwrap(), fs::read(t.path().join("b").join(f)).unwrap(), "{f}");
     }
 }
+
+#[test]
+fn kpi_backorder_rate_and_fill_rate_of_ten_orders() {
+    // 10 orders of 10 units; orders O1, O3 and O5 have a backordered line (5, 4 and 3 units):
+    // backorder rate 3 / 10 = 30%, unit fill rate (100 - 12) / 100 = 88%.
+    let t = tempfile::tempdir().unwrap();
+    let mut sales = String::from("date,sku,qty,order_id\n");
+    for i in 1..=10 {
+        sales.push_str(&format!("2025-03-0{},A,10,O{i}\n", i % 9 + 1));
+    }
+    write(t.path(), "sales.csv", &sales);
+    write(
+        t.path(),
+        "backorders.csv",
+        "date,sku,qty,filled_date,order_id\n2025-03-02,A,5,2025-03-09,O1\n2025-03-04,A,4,2025-03-12,O3\n2025-03-06,A,3,,O5\n",
+    );
+    let out = t.path().join("o");
+    replen().args(["kpi", "--data"]).arg(t.path()).arg("--out").arg(&out).assert().success();
+    let k: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("kpis.json")).unwrap()).unwrap();
+    assert_eq!(k["overall"]["orders"], 10.0);
+    assert_eq!(k["overall"]["backorder_rate"], 30.0);
+    assert_eq!(k["overall"]["unit_fill_rate"], 88.0);
+    assert_eq!(k["overall"]["days_to_fill_mean"], 7.5);
+    assert_eq!(k["overall"]["open_backorder_units"], 3.0);
+    let csv = fs::read_to_string(out.join("kpis.csv")).unwrap();
+    assert!(csv.contains("backorder_rate,all,,30.0,%"), "{csv}");
+}
+
+#[test]
+fn plan_writes_a_report_whose_images_all_exist() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("d");
+    replen().args(["generate", "--skus", "12", "--weeks", "60", "--seed", "4", "--out"]).arg(&data).assert().success();
+    let out = t.path().join("o");
+    replen().args(["plan", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    let html = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(!html.contains("http://") && !html.contains("https://"), "the page must work offline");
+    let srcs: Vec<&str> = html.split("<img src=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    assert!(srcs.len() >= 6, "{} charts", srcs.len());
+    for s in srcs {
+        let p = out.join(s);
+        let head = fs::read_to_string(&p).unwrap_or_else(|_| panic!("{s} missing"));
+        assert!(head.contains("<svg"), "{s} is not an SVG");
+        assert!(p.with_extension("png").exists(), "{s} has no PNG beside it");
+    }
+    for f in ["kpis.csv", "kpis.json", "policy.csv", "rop_by_period.csv", "lead_times.csv", "po_summary.csv", "proposals.csv"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+}

@@ -112,6 +112,12 @@ pub struct Calibration {
     pub window: usize,
     /// Backtest points used.
     pub points: usize,
+    /// Sum of absolute backtest errors (calibrated level), for WAPE.
+    pub bt_abs_error: f64,
+    /// Sum of backtest errors, forecast minus actual, for bias.
+    pub bt_error: f64,
+    /// Sum of backtest actuals.
+    pub bt_actual: f64,
 }
 
 impl Default for Calibration {
@@ -123,6 +129,9 @@ impl Default for Calibration {
             window_corr: 1.0,
             window: 1,
             points: 0,
+            bt_abs_error: 0.0,
+            bt_error: 0.0,
+            bt_actual: 0.0,
         }
     }
 }
@@ -576,6 +585,13 @@ fn calibrate(out: &[Outcome], w: usize, level: Option<f64>) -> Calibration {
         }
     }
     let mut cal = Calibration { window: w, ..Default::default() };
+    for o in out {
+        for (f, a) in o.bt.forecast.iter().zip(&o.bt.actual) {
+            cal.bt_abs_error += (f - a).abs();
+            cal.bt_error += f - a;
+            cal.bt_actual += a;
+        }
+    }
     let Some(level) = level else { return cal };
     cal.level = level;
     if win_den > 0.0 {

@@ -1,0 +1,289 @@
+//! KPIs planners track, from the history in the input folder: backorder rate (orders with a
+//! backordered line / orders x 100), unit fill rate, days to fill backorders, open and
+//! cancelled backorders, forecast accuracy by rolling origin, inventory turnover, and supplier
+//! on-time rate and lead-time adherence.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::forecast::Calibration;
+use crate::ingest::Dataset;
+use crate::leadtime::{quantile_sorted, LeadTimes};
+use crate::period::Period;
+use crate::series::SalesAre;
+
+/// One KPI value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Kpi {
+    /// KPI name, such as `backorder_rate`.
+    pub kpi: String,
+    /// `all`, `period` or a supplier code.
+    pub scope: String,
+    /// Period start for per-period rows.
+    pub period_start: Option<NaiveDate>,
+    /// The value.
+    pub value: f64,
+    /// `%`, `days`, `units`, `orders`, `value` or `ratio`.
+    pub unit: &'static str,
+}
+
+/// Backorder counts of one period (or the whole span).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct OrderCounts {
+    /// Customer orders.
+    pub orders: usize,
+    /// Orders with at least one backordered line.
+    pub backordered_orders: usize,
+    /// Units ordered.
+    pub units_ordered: f64,
+    /// Units backordered.
+    pub units_backordered: f64,
+}
+
+impl OrderCounts {
+    /// Backordered orders / orders x 100.
+    pub fn backorder_rate(&self) -> f64 {
+        if self.orders == 0 {
+            0.0
+        } else {
+            100.0 * self.backordered_orders as f64 / self.orders as f64
+        }
+    }
+
+    /// Units shipped on time / units ordered x 100.
+    pub fn fill_rate(&self) -> f64 {
+        if self.units_ordered <= 0.0 {
+            100.0
+        } else {
+            100.0 * (1.0 - self.units_backordered / self.units_ordered)
+        }
+    }
+}
+
+/// Every KPI of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Kpis {
+    /// First day counted.
+    pub from: Option<NaiveDate>,
+    /// Last day counted.
+    pub to: Option<NaiveDate>,
+    /// Whole-span counts.
+    pub overall: OrderCounts,
+    /// Per-period counts, oldest first.
+    pub by_period: Vec<(NaiveDate, OrderCounts)>,
+    /// All KPI rows, as written to `kpis.csv`.
+    pub rows: Vec<Kpi>,
+}
+
+/// Computes the KPIs of `ds` for sales and backorders dated in `[from, to]`.
+pub fn compute(
+    ds: &Dataset,
+    sales_are: SalesAre,
+    period: Period,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    calibration: Option<&Calibration>,
+    lead_times: Option<&LeadTimes>,
+) -> Kpis {
+    let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
+    let sales = &ds.sales;
+    let backs: Vec<&crate::ingest::Backorder> = ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect();
+    // Orders: by order id when the sales have one, else each line is an order.
+    let ids = sales.order_id.as_ref();
+    let order_key = |i: usize| -> String {
+        match ids.and_then(|v| v[i].as_deref()) {
+            Some(id) => id.to_string(),
+            None => format!("line {i}"),
+        }
+    };
+    // Which orders had a backordered line: by order id when both files have one, else by
+    // SKU and date.
+    let back_ids: HashSet<&str> = backs.iter().filter_map(|b| b.order_id.as_deref()).collect();
+    let back_keys: HashSet<(u32, NaiveDate)> =
+        backs.iter().filter(|b| b.order_id.is_none()).map(|b| (b.sku, b.date)).collect();
+    let mut orders: HashMap<String, (NaiveDate, bool)> = HashMap::new();
+    let mut units: HashMap<i64, (f64, f64)> = HashMap::new();
+    for i in 0..sales.len() {
+        let d = sales.date[i];
+        if !inside(d) {
+            continue;
+        }
+        let key = order_key(i);
+        let hit = back_ids.contains(key.as_str()) || back_keys.contains(&(sales.sku[i], d));
+        let e = orders.entry(key).or_insert((d, false));
+        e.0 = e.0.min(d);
+        e.1 |= hit;
+        units.entry(period.index(d)).or_default().0 += sales.qty[i];
+    }
+    for b in &backs {
+        let u = units.entry(period.index(b.date)).or_default();
+        u.1 += b.qty;
+        if sales_are == SalesAre::Shipments {
+            u.0 += b.qty;
+        }
+    }
+    let mut per: HashMap<i64, OrderCounts> = HashMap::new();
+    for (d, hit) in orders.values() {
+        let c = per.entry(period.index(*d)).or_default();
+        c.orders += 1;
+        c.backordered_orders += usize::from(*hit);
+    }
+    for (p, (o, b)) in &units {
+        let c = per.entry(*p).or_default();
+        c.units_ordered += o;
+        c.units_backordered += b;
+    }
+    let mut by_period: Vec<(i64, OrderCounts)> = per.into_iter().collect();
+    by_period.sort_by_key(|x| x.0);
+    let mut overall = OrderCounts::default();
+    for (_, c) in &by_period {
+        overall.orders += c.orders;
+        overall.backordered_orders += c.backordered_orders;
+        overall.units_ordered += c.units_ordered;
+        overall.units_backordered += c.units_backordered;
+    }
+    let by_period: Vec<(NaiveDate, OrderCounts)> = by_period.into_iter().map(|(p, c)| (period.start(p), c)).collect();
+
+    let mut rows = Vec::new();
+    let mut add = |kpi: &str, scope: &str, p: Option<NaiveDate>, value: f64, unit: &'static str| {
+        if value.is_finite() {
+            rows.push(Kpi {
+                kpi: kpi.into(),
+                scope: scope.into(),
+                period_start: p,
+                value: (value * 1e4).round() / 1e4,
+                unit,
+            });
+        }
+    };
+    add("orders", "all", None, overall.orders as f64, "orders");
+    add("backordered_orders", "all", None, overall.backordered_orders as f64, "orders");
+    add("backorder_rate", "all", None, overall.backorder_rate(), "%");
+    add("unit_fill_rate", "all", None, overall.fill_rate(), "%");
+    // Days to fill, open and cancelled backorders.
+    let mut days: Vec<f64> = backs
+        .iter()
+        .filter(|b| !b.cancelled)
+        .filter_map(|b| b.filled_date.map(|f| (f - b.date).num_days() as f64))
+        .collect();
+    days.sort_by(f64::total_cmp);
+    if !days.is_empty() {
+        add("days_to_fill_mean", "all", None, days.iter().sum::<f64>() / days.len() as f64, "days");
+        add("days_to_fill_p90", "all", None, quantile_sorted(&days, 0.9), "days");
+    }
+    let end = to.unwrap_or(NaiveDate::MAX);
+    let open: Vec<&&crate::ingest::Backorder> =
+        backs.iter().filter(|b| !b.cancelled && b.filled_date.is_none_or(|f| f > end)).collect();
+    add("open_backorder_units", "all", None, open.iter().map(|b| b.qty).sum(), "units");
+    if let Some(items) = &ds.items {
+        let v: f64 = open.iter().map(|b| b.qty * items.get(&b.sku).map_or(0.0, |i| i.unit_cost)).sum();
+        add("open_backorder_value", "all", None, v, "value");
+    }
+    let cancelled: Vec<&&crate::ingest::Backorder> = backs.iter().filter(|b| b.cancelled).collect();
+    add("cancelled_backorders", "all", None, cancelled.len() as f64, "orders");
+    add("cancelled_backorder_units", "all", None, cancelled.iter().map(|b| b.qty).sum(), "units");
+    // Forecast accuracy of the engine's rolling-origin backtests.
+    if let Some(c) = calibration.filter(|c| c.bt_actual > 0.0) {
+        add("forecast_wape", "all", None, 100.0 * c.bt_abs_error / c.bt_actual, "%");
+        add("forecast_bias", "all", None, 100.0 * c.bt_error / c.bt_actual, "%");
+    }
+    // Turnover: cost of the last year's demand over the value of stock on hand now (the
+    // contract has no inventory history, so today's stock stands in for the average).
+    if let (Some(items), Some(inv)) = (&ds.items, &ds.inventory) {
+        let last = sales.date.iter().filter(|d| inside(**d)).max().copied();
+        if let Some(last) = last {
+            let start = crate::period::add_days(last, -364);
+            let cogs: f64 = (0..sales.len())
+                .filter(|&i| sales.date[i] >= start && sales.date[i] <= last)
+                .map(|i| sales.qty[i] * items.get(&sales.sku[i]).map_or(0.0, |it| it.unit_cost))
+                .sum();
+            let stock: f64 = inv.iter().map(|(s, q)| q * items.get(s).map_or(0.0, |it| it.unit_cost)).sum();
+            if stock > 0.0 {
+                add("inventory_turnover", "all", None, cogs / stock, "ratio");
+                add("inventory_value", "all", None, stock, "value");
+            }
+        }
+    }
+    if let Some(lt) = lead_times {
+        for (sup, st) in &lt.supplier {
+            if let Some(o) = st.on_time {
+                add("supplier_on_time_rate", sup, None, 100.0 * o, "%");
+            }
+            add("supplier_lead_time_days", sup, None, st.mean, "days");
+            if let Some(v) = st.vs_planned {
+                add("supplier_days_vs_planned", sup, None, v, "days");
+            }
+        }
+    }
+    for (p, c) in &by_period {
+        add("backorder_rate", "period", Some(*p), c.backorder_rate(), "%");
+        add("unit_fill_rate", "period", Some(*p), c.fill_rate(), "%");
+        add("orders", "period", Some(*p), c.orders as f64, "orders");
+    }
+    Kpis { from, to, overall, by_period, rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Backorder, Sales, Skus};
+    use crate::period::parse_date;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_date(s).unwrap()
+    }
+
+    /// Ten orders of 10 units, three with a backordered line of 5, 4 and 3 units.
+    fn dataset(with_ids: bool) -> Dataset {
+        let mut skus = Skus::default();
+        let a = skus.intern("A");
+        let dates: Vec<NaiveDate> = (1..=10).map(|i| d(&format!("2025-03-{:02}", i))).collect();
+        let sales = Sales {
+            sku: vec![a; 10],
+            date: dates.clone(),
+            qty: vec![10.0; 10],
+            order_id: with_ids.then(|| (1..=10).map(|i| Some(format!("O{i}"))).collect()),
+            unit_price: None,
+        };
+        let bo = |i: usize, q: f64, filled: Option<&str>| Backorder {
+            sku: a,
+            date: dates[i - 1],
+            qty: q,
+            filled_date: filled.map(d),
+            order_id: with_ids.then(|| format!("O{i}")),
+            cancelled: false,
+        };
+        Dataset {
+            skus,
+            sales,
+            backorders: Some(vec![bo(1, 5.0, Some("2025-03-08")), bo(3, 4.0, Some("2025-03-13")), bo(5, 3.0, None)]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn backorder_rate_and_fill_rate_by_hand() {
+        for ids in [true, false] {
+            let k = compute(&dataset(ids), SalesAre::Orders, Period::Month, None, None, None, None);
+            assert_eq!(k.overall.orders, 10);
+            assert_eq!(k.overall.backordered_orders, 3);
+            assert!((k.overall.backorder_rate() - 30.0).abs() < 1e-12);
+            // 100 ordered, 12 backordered.
+            assert!((k.overall.fill_rate() - 88.0).abs() < 1e-12);
+            let get = |n: &str| k.rows.iter().find(|r| r.kpi == n && r.scope == "all").unwrap().value;
+            // Filled after 7 and 10 days.
+            assert!((get("days_to_fill_mean") - 8.5).abs() < 1e-12);
+            assert_eq!(get("open_backorder_units"), 3.0);
+        }
+    }
+
+    #[test]
+    fn date_window_limits_the_counts() {
+        let k = compute(&dataset(true), SalesAre::Orders, Period::Week, Some(d("2025-03-04")), None, None, None);
+        // Orders 4..=10: seven, one backordered (O5).
+        assert_eq!(k.overall.orders, 7);
+        assert_eq!(k.overall.backordered_orders, 1);
+    }
+}
