@@ -3,7 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
+use rand::SeedableRng;
+use rayon::prelude::*;
 
 use crate::config::{ServiceMeasure, Settings};
 use crate::error::{Error, Result};
@@ -12,12 +16,15 @@ use crate::forecast::{forecast_all, pattern, EngineSettings, Forecasts as Engine
 use crate::ingest::{Dataset, Load};
 use crate::kpi::{self as kpis, Kpis};
 use crate::leadtime::lead_times;
+use crate::leadtime::scheduled_receipts;
 use crate::leadtime::Stats;
 use crate::output::{write_csv, Table};
 use crate::period::add_days;
-use crate::plan::{plan, Plan, PlanRow};
+use crate::plan::{abc_of, plan, plan_with, Adjust, Plan, PlanRow};
 use crate::report::{self, Extra, ReportInput, TradeOff};
 use crate::series::SeriesSet;
+use crate::simulate::{self, McResult, McSettings};
+use crate::whatif::Scenario;
 
 /// Options shared by the commands that read a data folder.
 #[derive(Debug, Clone)]
@@ -493,11 +500,362 @@ pub fn trade_off(label: &str, p: &Plan) -> TradeOff {
         service: w(&|r| r.expected_cycle_service),
         safety_stock_value: p.rows.iter().map(|r| r.safety_stock_value).sum(),
         fill_rate: w(&|r| r.expected_fill_rate),
+        avg_inventory_value: p.rows.iter().map(|r| (r.safety_stock + r.cycle_qty / 2.0) * r.unit_cost).sum(),
     }
 }
 
-/// `replen plan`: forecast, plan every item, write the tables, KPIs, charts and the report.
+/// One what-if row.
+#[derive(Debug, Clone)]
+pub struct WhatIfRow {
+    /// Scenario name.
+    pub scenario: String,
+    /// Its changes as written.
+    pub spec: String,
+    /// Formula figures of the plan.
+    pub point: TradeOff,
+    /// Average stock value by formula: (safety stock + half a cycle) x unit cost.
+    pub avg_inventory_value: f64,
+    /// Expected units backordered per year by formula.
+    pub backorder_units_per_year: f64,
+    /// Yearly demand in units.
+    pub yearly_demand: f64,
+    /// Proposal lines today.
+    pub order_lines: usize,
+    /// Proposal value today.
+    pub order_value: f64,
+    /// Simulated futures.
+    pub sim: McResult,
+}
+
+/// Forecasts with demand scaled for the items in a scenario's scope.
+fn scaled(fc: &Engine, ds: &Dataset, set: &SeriesSet, settings: &Settings, adj: &Adjust) -> Engine {
+    let Some(k) = adj.demand else { return fc.clone() };
+    let abc = abc_of(ds, set, settings);
+    let mut out = fc.clone();
+    if let Some(items) = &ds.items {
+        for (sku, item) in items {
+            if adj.applies(abc.get(sku).copied().unwrap_or('C'), &item.supplier) {
+                let f = &mut out.skus[*sku as usize];
+                f.mean.iter_mut().for_each(|m| *m *= k);
+                f.var *= k * k;
+                if let Some((p, m, v)) = f.sizes {
+                    f.sizes = Some((p, m * k, v * k * k));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Plans and simulates one scenario.
+fn what_if(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: NaiveDate, sc: &Scenario) -> WhatIfRow {
+    let fc = scaled(&f.fc, ds, &f.set, settings, &sc.adjust);
+    let p = plan_with(ds, &fc, &f.set, settings, as_of, &sc.adjust);
+    let per_year = settings.period.per_year() as f64;
+    let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
+    let sched = scheduled_receipts(pos, as_of, |s| p.lead_times.sku.get(&s).map_or(0.0, |x| x.1.mean));
+    let start = f.set.horizon_start();
+    let pols = simulate::policies(&p, |row| {
+        sched
+            .get(&row.sku_index)
+            .map(|v| v.iter().map(|(d, q)| ((settings.period.index(*d) - start).max(0) as usize, *q)).collect())
+            .unwrap_or_default()
+    });
+    let mc = McSettings {
+        paths: settings.paths,
+        periods: settings.horizon.max(52),
+        seed: settings.seed,
+        period_days: settings.period.days(),
+        per_year,
+    };
+    let sim = simulate::forward(&fc, &pols, &mc);
+    let orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
+    WhatIfRow {
+        scenario: sc.name.clone(),
+        spec: sc.spec.clone(),
+        point: trade_off(&sc.name, &p),
+        avg_inventory_value: trade_off("", &p).avg_inventory_value,
+        backorder_units_per_year: p
+            .rows
+            .iter()
+            .filter(|r| r.cycle_qty > 0.0)
+            .map(|r| r.expected_shortage * r.demand_per_period * per_year / r.cycle_qty)
+            .sum(),
+        yearly_demand: p.rows.iter().map(|r| r.demand_per_period * per_year).sum(),
+        order_lines: orders.len(),
+        order_value: orders.iter().map(|r| r.order_value).sum(),
+        sim,
+    }
+}
+
+fn whatif_table(rows: &[WhatIfRow]) -> Table {
+    let base = &rows[0];
+    let r2 = |x: f64| (x * 100.0).round() / 100.0;
+    let r4 = |x: f64| (x * 1e4).round() / 1e4;
+    let rate =
+        |r: &WhatIfRow| if r.yearly_demand > 0.0 { 100.0 * r.backorder_units_per_year / r.yearly_demand } else { 0.0 };
+    Table::new()
+        .text("scenario", rows.iter().map(|r| r.scenario.as_str()))
+        .text("changes", rows.iter().map(|r| r.spec.as_str()))
+        .num("safety_stock_value", rows.iter().map(|r| r2(r.point.safety_stock_value)))
+        .num("avg_inventory_value", rows.iter().map(|r| r2(r.avg_inventory_value)))
+        .num("expected_fill_rate", rows.iter().map(|r| r4(r.point.fill_rate)))
+        .num("expected_cycle_service", rows.iter().map(|r| r4(r.point.service)))
+        .num("expected_backorder_units_per_year", rows.iter().map(|r| r2(r.backorder_units_per_year)))
+        .num("expected_backorder_rate", rows.iter().map(|r| r4(rate(r))))
+        .int("order_lines", rows.iter().map(|r| r.order_lines as u64))
+        .num("order_value", rows.iter().map(|r| r2(r.order_value)))
+        .num("sim_fill_rate", rows.iter().map(|r| r4(r.sim.fill_rate.mean)))
+        .num("sim_fill_rate_p05", rows.iter().map(|r| r4(r.sim.fill_rate.p05)))
+        .num("sim_fill_rate_p95", rows.iter().map(|r| r4(r.sim.fill_rate.p95)))
+        .num("sim_cycle_service", rows.iter().map(|r| r4(r.sim.cycle_service)))
+        .num("sim_backorder_units_per_year", rows.iter().map(|r| r2(r.sim.backorder_units_per_year.mean)))
+        .num("sim_backorder_units_per_year_p95", rows.iter().map(|r| r2(r.sim.backorder_units_per_year.p95)))
+        .num("sim_avg_inventory_value", rows.iter().map(|r| r2(r.sim.avg_inventory_value.mean)))
+        .num(
+            "delta_safety_stock_value",
+            rows.iter().map(|r| r2(r.point.safety_stock_value - base.point.safety_stock_value)),
+        )
+        .num("delta_avg_inventory_value", rows.iter().map(|r| r2(r.avg_inventory_value - base.avg_inventory_value)))
+        .num("delta_order_value", rows.iter().map(|r| r2(r.order_value - base.order_value)))
+        .num("delta_expected_fill_rate", rows.iter().map(|r| r4(r.point.fill_rate - base.point.fill_rate)))
+        .num("delta_sim_fill_rate", rows.iter().map(|r| r4(r.sim.fill_rate.mean - base.sim.fill_rate.mean)))
+}
+
+fn whatif_section(rows: &[WhatIfRow], chart: &Path) -> String {
+    let mut h = String::from("<p class=\"note\">Each scenario re-plans the same data; figures by formula, then checked on simulated futures (mean and 5-95% range of the fill rate).</p>\n<table><tr><th>scenario</th><th>changes</th><th>safety stock value</th><th>avg inventory value</th><th>expected fill rate</th><th>simulated fill rate</th><th>backorder units / yr (sim)</th><th>order value</th></tr>\n");
+    for r in rows {
+        h.push_str(&format!(
+            "<tr><td class=\"t\">{}</td><td class=\"t\">{}</td><td>{:.0}</td><td>{:.0}</td><td>{:.2}%</td><td>{:.2}% ({:.2}-{:.2})</td><td>{:.0}</td><td>{:.0}</td></tr>\n",
+            r.scenario.replace('<', "&lt;"),
+            r.spec.replace('<', "&lt;"),
+            r.point.safety_stock_value,
+            r.avg_inventory_value,
+            100.0 * r.point.fill_rate,
+            100.0 * r.sim.fill_rate.mean,
+            100.0 * r.sim.fill_rate.p05,
+            100.0 * r.sim.fill_rate.p95,
+            r.sim.backorder_units_per_year.mean,
+            r.order_value
+        ));
+    }
+    h.push_str(&format!(
+        "</table>\n<div class=\"charts\"><img src=\"charts/{}\" alt=\"what-if trade-off\"></div>\n",
+        chart.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ));
+    h
+}
+
+/// Summary of a replay simulation.
+#[derive(Debug, Clone)]
+pub struct SimSummary {
+    /// Periods replayed.
+    pub periods: usize,
+    /// First period replayed.
+    pub from: NaiveDate,
+    /// SKUs replayed.
+    pub skus: usize,
+    /// Share of replenishment cycles without a stockout.
+    pub cycle_service: f64,
+    /// Units served from stock / demand.
+    pub fill_rate: f64,
+    /// Share of SKU-periods with unmet demand.
+    pub stockout_period_rate: f64,
+    /// Average stock value.
+    pub avg_inventory_value: f64,
+    /// Orders placed.
+    pub orders: usize,
+    /// What history shows for the same periods: units backordered / demand.
+    pub history_fill_rate: Option<f64>,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// `replen simulate`: for each of the last `periods` periods, the forecast and the policy are
+/// rebuilt from the data before it; the actual demand is replayed through them, orders arrive
+/// after lead times drawn from the receipts' spread, backorders are served first.
+pub fn run_simulate(o: &RunOptions, periods: usize) -> Result<SimSummary> {
+    o.progress.stage("reading data");
+    let load = Load { sales_details: false, planning: true, planning_required: true, backorders: true };
+    let ds = Dataset::load(&o.data, load)?;
+    let end = as_of(&ds, o.as_of)?;
+    let s = &o.settings;
+    let full = SeriesSet::build(&ds.sales, ds.backorders.as_deref(), s.sales_are, s.period, end, ds.skus.len());
+    let first = full.horizon_start() - periods as i64;
+    let from = s.period.start(first);
+    // Policies rebuilt at every period start.
+    let mut levels: Vec<HashMap<u32, (f64, f64, f64)>> = Vec::with_capacity(periods);
+    let mut rows0: Option<Plan> = None;
+    for k in 0..periods {
+        o.progress.stage(&format!("rebuilding the policy, period {} of {periods}", k + 1));
+        let at = s.period.start(first + k as i64);
+        let f = run_forecasts(&ds, o, at);
+        let p = plan(&ds, &f.fc, &f.set, s, at);
+        levels.push(p.rows.iter().map(|r| (r.sku_index, (r.reorder_point, r.order_up_to, r.safety_stock))).collect());
+        if k == 0 {
+            rows0 = Some(p);
+        }
+    }
+    let Some(p0) = rows0 else {
+        return Err(Error::Setting {
+            name: "--periods".into(),
+            value: periods.to_string(),
+            expected: "at least 1".into(),
+        });
+    };
+    o.progress.stage("replaying demand");
+    // Historical backorders in the same periods, for comparison.
+    let mut hist_back: HashMap<u32, f64> = HashMap::new();
+    for b in ds.backorders.iter().flatten() {
+        let p = s.period.index(b.date);
+        if p >= first && p < full.horizon_start() {
+            *hist_back.entry(b.sku).or_default() += b.qty;
+        }
+    }
+    let pdays = s.period.days();
+    let results: Vec<(usize, simulate::ReplayResult)> = p0
+        .rows
+        .par_iter()
+        .enumerate()
+        .map(|(n, row)| {
+            let ser = &full.series[row.sku_index as usize];
+            let demand: Vec<f64> = (first..full.horizon_start())
+                .map(|p| if p >= ser.start { ser.values[(p - ser.start) as usize] } else { 0.0 })
+                .collect();
+            let (lt_mean, lt_sd) = (row.lead_time_days, row.lead_time_sd_days);
+            let mut rng =
+                rand_chacha::ChaCha8Rng::seed_from_u64(s.seed ^ (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let start = row.order_up_to;
+            let r = simulate::replay(
+                &demand,
+                start,
+                row,
+                |t| levels[t].get(&row.sku_index).map_or((row.reorder_point, row.order_up_to), |x| (x.0, x.1)),
+                simulate::lead_draw(lt_mean, lt_sd, pdays),
+                &mut rng,
+            );
+            (n, r)
+        })
+        .collect();
+    let sum = |f: &dyn Fn(&simulate::ReplayResult) -> f64| results.iter().map(|(_, r)| f(r)).sum::<f64>();
+    let demand = sum(&|r| r.demand);
+    let served = sum(&|r| r.served);
+    let cycles = sum(&|r| r.cycles as f64);
+    let bad = sum(&|r| r.bad_cycles as f64);
+    let sku_periods = sum(&|r| r.periods as f64);
+    let value: f64 = results.iter().map(|(n, r)| r.stock / r.periods.max(1) as f64 * p0.rows[*n].unit_cost).sum();
+    let hist_units: f64 = hist_back.values().sum();
+    // Tables.
+    let rows: Vec<(&PlanRow, &simulate::ReplayResult)> = results.iter().map(|(n, r)| (&p0.rows[*n], r)).collect();
+    let r4 = |x: f64| (x * 1e4).round() / 1e4;
+    let per_sku = Table::new()
+        .text("sku", rows.iter().map(|(p, _)| p.sku.as_str()))
+        .text("supplier", rows.iter().map(|(p, _)| p.supplier.as_str()))
+        .text("class", rows.iter().map(|(p, _)| p.class))
+        .int("periods", rows.iter().map(|(_, r)| r.periods as u64))
+        .num("demand", rows.iter().map(|(_, r)| r.demand))
+        .num("fill_rate", rows.iter().map(|(_, r)| if r.demand > 0.0 { r4(r.served / r.demand) } else { 1.0 }))
+        .opt_num(
+            "cycle_service",
+            rows.iter().map(|(_, r)| (r.cycles > 0).then(|| r4(1.0 - r.bad_cycles as f64 / r.cycles as f64))),
+        )
+        .int("stockout_periods", rows.iter().map(|(_, r)| r.stockout_periods as u64))
+        .int("orders", rows.iter().map(|(_, r)| r.orders as u64))
+        .num("avg_on_hand", rows.iter().map(|(_, r)| r4(r.stock / r.periods.max(1) as f64)))
+        .num("avg_on_hand_value", rows.iter().map(|(p, r)| r4(r.stock / r.periods.max(1) as f64 * p.unit_cost)))
+        .num("history_backordered_units", rows.iter().map(|(p, _)| hist_back.get(&p.sku_index).copied().unwrap_or(0.0)))
+        .opt_num(
+            "history_fill_rate",
+            rows.iter().map(|(p, r)| {
+                (r.demand > 0.0).then(|| r4(1.0 - hist_back.get(&p.sku_index).copied().unwrap_or(0.0) / r.demand))
+            }),
+        );
+    let mut files = vec![o.out.join("simulation.csv"), o.out.join("simulation_trajectory.csv")];
+    write_csv(per_sku, &files[0])?;
+    let traj: Vec<(&str, NaiveDate, f64, f64, f64, f64, f64)> = rows
+        .iter()
+        .flat_map(|(p, r)| {
+            let ser = &full.series[p.sku_index as usize];
+            r.trajectory.iter().enumerate().map(move |(t, x)| {
+                let per = first + t as i64;
+                let d = if per >= ser.start { ser.values[(per - ser.start) as usize] } else { 0.0 };
+                (p.sku.as_str(), s.period.start(per), d, x.end, x.ordered, x.received, x.reorder_point)
+            })
+        })
+        .collect();
+    let t = Table::new()
+        .text("sku", traj.iter().map(|x| x.0))
+        .date("period_start", traj.iter().map(|x| x.1))
+        .num("demand", traj.iter().map(|x| x.2))
+        .num("stock_end", traj.iter().map(|x| r4(x.3)))
+        .num("ordered", traj.iter().map(|x| x.4))
+        .num("received", traj.iter().map(|x| x.5))
+        .num("reorder_point", traj.iter().map(|x| r4(x.6)));
+    write_csv(t, &files[1])?;
+    // Charts of the SKUs with the most demand value.
+    let charts = o.out.join("charts");
+    std::fs::create_dir_all(&charts).map_err(|e| Error::Write { path: charts.clone(), source: e })?;
+    let mut top: Vec<&(&PlanRow, &simulate::ReplayResult)> = rows.iter().collect();
+    top.sort_by(|a, b| {
+        (b.1.demand * b.0.unit_cost).total_cmp(&(a.1.demand * a.0.unit_cost)).then(a.0.sku.cmp(&b.0.sku))
+    });
+    for (p, r) in top.into_iter().take(6) {
+        let lv =
+            |t: usize| levels[t].get(&p.sku_index).copied().unwrap_or((p.reorder_point, p.order_up_to, p.safety_stock));
+        let c = crate::chart::ProjectionChart {
+            title: format!("{}: replayed stock, last {periods} periods", p.sku),
+            dates: (0..r.periods).map(|t| s.period.start(first + t as i64)).collect(),
+            stock: r.trajectory.iter().map(|x| (x.start, x.end)).collect(),
+            safety_stock: (0..r.periods).map(|t| lv(t).2).collect(),
+            reorder_point: (0..r.periods).map(|t| lv(t).0).collect(),
+            receipts: r.trajectory.iter().map(|x| x.received).collect(),
+            stock_label: "replayed stock".into(),
+        };
+        files.push(crate::chart::projection(
+            &charts,
+            &format!("sim_{}", p.sku.replace(|c: char| !c.is_ascii_alphanumeric(), "_")),
+            &c,
+        )?);
+    }
+    Ok(SimSummary {
+        periods,
+        from,
+        skus: rows.len(),
+        cycle_service: if cycles > 0.0 { 1.0 - bad / cycles } else { f64::NAN },
+        fill_rate: if demand > 0.0 { served / demand } else { 1.0 },
+        stockout_period_rate: sum(&|r| r.stockout_periods as f64) / sku_periods.max(1.0),
+        avg_inventory_value: value,
+        orders: sum(&|r| r.orders as f64) as usize,
+        history_fill_rate: ds.backorders.as_ref().map(|_| if demand > 0.0 { 1.0 - hist_units / demand } else { 1.0 }),
+        files,
+        warnings: ds.warnings.clone(),
+    })
+}
+
+/// `replen whatif`: the plan and report, plus every scenario (command line and config file)
+/// re-planned and simulated, in `whatif.csv` and a report section.
+pub fn run_whatif(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {
+    let mut all: Vec<Scenario> = o.settings.scenarios.clone();
+    all.extend(scenarios.iter().cloned());
+    if all.is_empty() {
+        return Err(Error::Setting {
+            name: "--scenario".into(),
+            value: String::new(),
+            expected: "at least one scenario, such as --scenario high:service=0.99".into(),
+        });
+    }
+    run_plan_with(o, &all)
+}
+
+/// `replen plan`: forecast, plan every item, write the tables, KPIs, charts and the report
+/// (with the config file's what-if scenarios, when it has any).
 pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
+    run_plan_with(o, &o.settings.scenarios)
+}
+
+fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {
     o.progress.stage("reading data");
     let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true };
     let ds = Dataset::load(&o.data, load)?;
@@ -573,7 +931,42 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
         all_charts: o.all_charts,
         calibration: calibration_note(&f),
     };
-    let reported = report::write(&o.out, &input, &Extra::default())?;
+    let mut extra = Extra::default();
+    if !scenarios.is_empty() {
+        o.progress.stage("what-if scenarios");
+        let mut rows = vec![what_if(
+            &ds,
+            &f,
+            &o.settings,
+            as_of,
+            &Scenario { name: "baseline".into(), spec: String::new(), adjust: Adjust::default() },
+        )];
+        for sc in scenarios {
+            rows.push(what_if(&ds, &f, &o.settings, as_of, sc));
+        }
+        let path = o.out.join("whatif.csv");
+        write_csv(whatif_table(&rows), &path)?;
+        let charts = o.out.join("charts");
+        std::fs::create_dir_all(&charts).map_err(|e| Error::Write { path: charts.clone(), source: e })?;
+        files.push(path);
+        let chart = crate::chart::curve(
+            &o.out.join("charts"),
+            "whatif",
+            &crate::chart::CurveChart {
+                title: "What-if: inventory value against fill rate".into(),
+                x_label: "expected fill rate, %".into(),
+                y_label: "average inventory value".into(),
+                points: curve.iter().map(|t| (100.0 * t.fill_rate, t.avg_inventory_value)).collect(),
+                curve_name: "one cycle-service target for all items (80% to 99%)".into(),
+                marks: rows
+                    .iter()
+                    .map(|r| (r.scenario.clone(), 100.0 * r.point.fill_rate, r.avg_inventory_value))
+                    .collect(),
+            },
+        )?;
+        extra.sections.push(("What-if scenarios".into(), whatif_section(&rows, &chart)));
+    }
+    let reported = report::write(&o.out, &input, &extra)?;
     files.push(reported.last().cloned().unwrap_or_default());
     Ok(PlanSummary {
         as_of,

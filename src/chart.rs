@@ -181,6 +181,8 @@ pub struct ProjectionChart {
     pub reorder_point: Vec<f64>,
     /// Receipts per period.
     pub receipts: Vec<f64>,
+    /// Legend of the stock line.
+    pub stock_label: String,
 }
 
 fn draw_projection<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &ProjectionChart) -> Drawn<DB> {
@@ -222,7 +224,7 @@ fn draw_projection<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Projec
         c.stock.iter().enumerate().flat_map(|(i, s)| [(i as f64, s.0), ((i + 1) as f64, s.1)]).collect();
     chart
         .draw_series(LineSeries::new(saw, MEAN.stroke_width(2)))?
-        .label("projected on hand")
+        .label(c.stock_label.as_str())
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], MEAN.stroke_width(2)));
     chart
         .draw_series(
@@ -232,7 +234,7 @@ fn draw_projection<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Projec
                 .filter(|(_, r)| **r > 0.0)
                 .map(|(i, _)| Circle::new((i as f64, c.stock[i].0), 5, BLACK.filled())),
         )?
-        .label("receipt (open or suggested order)")
+        .label("receipt")
         .legend(|(x, y)| Circle::new((x + 9, y), 5, BLACK.filled()));
     chart
         .configure_series_labels()

@@ -54,6 +54,10 @@ pub struct ConfigFile {
     pub simulations: Option<usize>,
     /// Seed of every random draw.
     pub seed: Option<u64>,
+    /// What-if scenarios: name = "key=value,key=value".
+    pub scenarios: Option<std::collections::BTreeMap<String, String>>,
+    /// Futures simulated per scenario.
+    pub paths: Option<usize>,
 }
 
 impl ConfigFile {
@@ -125,6 +129,10 @@ pub struct Settings {
     pub simulations: usize,
     /// Seed.
     pub seed: u64,
+    /// What-if scenarios from the config file.
+    pub scenarios: Vec<crate::whatif::Scenario>,
+    /// Futures simulated per scenario.
+    pub paths: usize,
 }
 
 impl Default for Settings {
@@ -143,6 +151,8 @@ impl Default for Settings {
             order_cost: 0.0,
             simulations: 2000,
             seed: 42,
+            scenarios: Vec::new(),
+            paths: 300,
         }
     }
 }
@@ -222,6 +232,15 @@ impl Settings {
             return Err(bad("simulations", simulations, "a number of draws from 100 to 1000000"));
         }
         let seed = pick!(seed).unwrap_or(d.seed);
+        let scenarios = pick!(scenarios)
+            .unwrap_or_default()
+            .iter()
+            .map(|(name, body)| crate::whatif::parse_body(name, body, &format!("{name} = \"{body}\"")))
+            .collect::<Result<Vec<_>>>()?;
+        let paths = pick!(paths).unwrap_or(d.paths);
+        if !(10..=100_000).contains(&paths) {
+            return Err(bad("paths", paths, "a number of simulated futures from 10 to 100000"));
+        }
         Ok(Settings {
             sales_are,
             period,
@@ -236,6 +255,8 @@ impl Settings {
             order_cost,
             simulations,
             seed,
+            scenarios,
+            paths,
         })
     }
 }

@@ -24,5 +24,7 @@ pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod series;
+pub mod simulate;
+pub mod whatif;
 
 pub use error::{Error, Result};

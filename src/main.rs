@@ -32,6 +32,26 @@ enum Command {
     Plan(RunArgs),
     /// Forecast demand per SKU with quantiles; needs only the sales file.
     Forecast(RunArgs),
+    /// Re-plan under scenarios (service, lead time, demand, ...) and simulate each.
+    Whatif {
+        #[command(flatten)]
+        run: RunArgs,
+        /// NAME:key=value,... with keys service, fill_rate, lead_time (x1.5, 21 or +7 days),
+        /// lead_time_sd, demand, review, moq, and scopes abc=A|B|C, supplier=CODE. Repeatable.
+        #[arg(long)]
+        scenario: Vec<String>,
+        /// Simulated futures per scenario.
+        #[arg(long)]
+        paths: Option<usize>,
+    },
+    /// Replay the last periods' actual demand through policies rebuilt each period.
+    Simulate {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Periods to replay.
+        #[arg(long, default_value_t = 26)]
+        periods: usize,
+    },
     /// Backorder rate, fill rate, days to fill, forecast accuracy, turnover and supplier KPIs.
     Kpi {
         #[command(flatten)]
@@ -263,6 +283,54 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Calc(a) => calc(a)?,
+        Command::Simulate { run, periods } => {
+            if periods == 0 || periods > 520 {
+                return Err(Usage(format!("--periods `{periods}`: expected 1 to 520")).into());
+            }
+            let o = options(run)?;
+            let s = app::run_simulate(&o, periods).with_context(|| format!("simulating from `{}`", o.data.display()));
+            o.progress.stage("done");
+            let s = s?;
+            print_warnings(&s.warnings);
+            eprintln!("replayed {} SKUs over {} periods from {}", s.skus, s.periods, date(s.from));
+            eprintln!(
+                "achieved: cycle service {:.2}%, fill rate {:.2}%, periods with a stockout {:.2}%, {} orders, average stock value {:.0}",
+                100.0 * s.cycle_service,
+                100.0 * s.fill_rate,
+                100.0 * s.stockout_period_rate,
+                s.orders,
+                s.avg_inventory_value
+            );
+            if let Some(h) = s.history_fill_rate {
+                eprintln!("history in the same periods: fill rate {:.2}%", 100.0 * h);
+            }
+            for f in &s.files {
+                eprintln!("wrote {}", f.display());
+            }
+        }
+        Command::Whatif { run, scenario, paths } => {
+            let mut o = options(run)?;
+            if let Some(p) = paths {
+                if !(10..=100_000).contains(&p) {
+                    return Err(Usage(format!("--paths `{p}`: expected a number of futures from 10 to 100000")).into());
+                }
+                o.settings.paths = p;
+            }
+            let scenarios = scenario.iter().map(|s| replen::whatif::parse(s)).collect::<Result<Vec<_>, _>>()?;
+            let s = app::run_whatif(&o, &scenarios).with_context(|| format!("what-if from `{}`", o.data.display()));
+            o.progress.stage("done");
+            let s = s?;
+            print_warnings(&s.warnings);
+            eprintln!(
+                "planned {} SKUs as of {} with {} scenario(s)",
+                s.skus,
+                date(s.as_of),
+                scenarios.len() + o.settings.scenarios.len()
+            );
+            for f in &s.files {
+                eprintln!("wrote {}", f.display());
+            }
+        }
         Command::Kpi { run, from, to } => {
             let day = |s: Option<String>, flag: &str| -> anyhow::Result<Option<NaiveDate>> {
                 match s {

@@ -83,6 +83,12 @@ pub struct PlanRow {
     pub order_up_to: f64,
     /// Cycle quantity Q.
     pub cycle_qty: f64,
+    /// Minimum order quantity applied.
+    pub moq: f64,
+    /// Order multiple applied.
+    pub order_multiple: f64,
+    /// Review period in periods (0 for continuous review).
+    pub review_periods: f64,
     /// Economic order quantity, when an order cost is known.
     pub eoq: Option<f64>,
     /// Expected units short per replenishment cycle.
@@ -163,6 +169,47 @@ pub struct Plan {
     pub lead_times: LeadTimes,
     /// Findings for stderr.
     pub warnings: Vec<String>,
+}
+
+/// How a lead time changes in a scenario.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LeadChange {
+    /// Multiply by a factor.
+    Factor(f64),
+    /// Set to a number of days.
+    Days(f64),
+    /// Add (or remove) days.
+    Plus(f64),
+}
+
+/// A scenario's changes, applied to the items in its scope (all items without one).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Adjust {
+    /// Only items of this ABC class.
+    pub abc: Option<char>,
+    /// Only items of this supplier.
+    pub supplier: Option<String>,
+    /// Cycle service target.
+    pub service: Option<f64>,
+    /// Fill-rate target.
+    pub fill_rate: Option<f64>,
+    /// Lead-time change.
+    pub lead_time: Option<LeadChange>,
+    /// Factor on the lead-time standard deviation.
+    pub lead_time_sd: Option<f64>,
+    /// Factor on demand.
+    pub demand: Option<f64>,
+    /// Review period in periods.
+    pub review: Option<f64>,
+    /// Factor on MOQs.
+    pub moq: Option<f64>,
+}
+
+impl Adjust {
+    /// True when the scenario applies to an item of class `abc` from `supplier`.
+    pub fn applies(&self, abc: char, supplier: &str) -> bool {
+        self.abc.is_none_or(|a| a == abc) && self.supplier.as_deref().is_none_or(|s| s == supplier)
+    }
 }
 
 /// Units of open backorders per SKU at `as_of`.
@@ -378,6 +425,7 @@ struct Context<'a> {
     backs: HashMap<u32, f64>,
     sched: HashMap<u32, Vec<(NaiveDate, f64)>>,
     abc: HashMap<u32, char>,
+    adjust: &'a Adjust,
 }
 
 fn recent(set: &SeriesSet, sku: u32) -> &[f64] {
@@ -389,17 +437,65 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
     let s = c.settings;
     let i = sku as usize;
     let f = &c.fc.skus[i];
-    let lt = &c.lts.sku[&sku].1;
+    let abc = c.abc.get(&sku).copied().unwrap_or('C');
+    // Scenario changes for this item.
+    let adj = c.adjust;
+    let scoped = adj.applies(abc, &item.supplier);
+    let mut lt = c.lts.sku[&sku].1.clone();
+    let mut item = item.clone();
+    let mut review_periods = s.review_periods;
+    let mut measure_kind = s.service_measure;
+    let mut forced_target = None;
+    if scoped {
+        let scale = |lt: &mut LeadTime, k: f64| {
+            lt.mean *= k;
+            lt.sd *= k;
+            lt.samples.iter_mut().for_each(|x| *x *= k);
+        };
+        match adj.lead_time {
+            Some(LeadChange::Factor(k)) => scale(&mut lt, k),
+            Some(LeadChange::Days(d)) if lt.mean > 0.0 => {
+                let k = d / lt.mean;
+                scale(&mut lt, k)
+            }
+            Some(LeadChange::Days(d)) => lt.mean = d,
+            Some(LeadChange::Plus(d)) => {
+                lt.mean = (lt.mean + d).max(0.0);
+                lt.samples.iter_mut().for_each(|x| *x = (*x + d).max(0.0));
+            }
+            None => {}
+        }
+        if let Some(k) = adj.lead_time_sd {
+            let mean = lt.mean;
+            lt.sd *= k;
+            lt.samples.iter_mut().for_each(|x| *x = (mean + (*x - mean) * k).max(0.0));
+        }
+        if let Some(r) = adj.review {
+            review_periods = r;
+        }
+        if let Some(k) = adj.moq {
+            item.moq *= k;
+        }
+        if let Some(t) = adj.service {
+            measure_kind = ServiceMeasure::Cycle;
+            forced_target = Some(t);
+        }
+        if let Some(t) = adj.fill_rate {
+            measure_kind = ServiceMeasure::FillRate;
+            forced_target = Some(t);
+        }
+    }
+    let lt = &lt;
+    let item = &item;
     let pdays = s.period.days();
     let review = match s.policy {
-        Policy::Periodic => s.review_periods,
+        Policy::Periodic => review_periods,
         Policy::Continuous => 0.0,
     };
     let l = lt.mean / pdays;
     let sd_l = lt.sd / pdays;
     let p = l + review;
-    let abc = c.abc.get(&sku).copied().unwrap_or('C');
-    let target = item.service_level.or(s.service_level).unwrap_or(match abc {
+    let target = forced_target.or(item.service_level).or(s.service_level).unwrap_or(match abc {
         'A' => s.targets[0],
         'B' => s.targets[1],
         _ => s.targets[2],
@@ -419,17 +515,17 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
     let holding = item.holding_rate.unwrap_or(s.holding_rate) * item.unit_cost;
     let q_eoq = (order_cost > 0.0 && holding > 0.0 && d > 0.0).then(|| eoq(d * per_year, order_cost, holding));
     let base_q = match s.policy {
-        Policy::Periodic => (d * s.review_periods).max(q_eoq.unwrap_or(0.0)),
-        Policy::Continuous => q_eoq.unwrap_or(d * s.review_periods),
+        Policy::Periodic => (d * review_periods).max(q_eoq.unwrap_or(0.0)),
+        Policy::Continuous => q_eoq.unwrap_or(d * review_periods),
     };
     let q = base_q.max(item.moq);
     let bootstrap = matches!(f.class, DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead);
     let pr = if bootstrap && d > 0.0 {
         let seed = s.seed ^ fnv(c.ds.skus.name(sku));
-        bootstrap_protection(c.fc, i, lt, pdays, review, s.service_measure, target, q, position, s.simulations, seed)
+        bootstrap_protection(c.fc, i, lt, pdays, review, measure_kind, target, q, position, s.simulations, seed)
     } else {
         let sd = protection_sd(p, d, var_d.sqrt(), sd_l);
-        normal_protection(d * p, sd, s.service_measure, target, q, position)
+        normal_protection(d * p, sd, measure_kind, target, q, position)
     };
     let method = if bootstrap && d > 0.0 { "bootstrap" } else { "normal" };
     let rop = pr.reorder_point;
@@ -451,7 +547,7 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
     let receipts = c.sched.get(&sku).map(Vec::as_slice).unwrap_or(&[]);
     let projected_stockout = project_stockout(c, i, on_hand - backorders, receipts);
 
-    let measure = match s.service_measure {
+    let measure = match measure_kind {
         ServiceMeasure::Cycle => "cycle",
         ServiceMeasure::FillRate => "fill_rate",
     };
@@ -503,6 +599,9 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
         reorder_point: r3(rop),
         order_up_to: r3(up_to),
         cycle_qty: r3(q),
+        moq: item.moq,
+        order_multiple: item.order_multiple,
+        review_periods: review,
         eoq: q_eoq.map(r3),
         expected_shortage: r3(pr.shortage),
         expected_fill_rate: (fill * 10_000.0).round() / 10_000.0,
@@ -542,7 +641,7 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
             }
         })
         .collect();
-    let projection = project(c, i, &row, &periods, receipts, q, l, item);
+    let projection = project(c, i, &row, &periods, receipts, q, l, item, review_periods);
     (row, periods, projection)
 }
 
@@ -559,10 +658,11 @@ fn project(
     q: f64,
     lead_periods: f64,
     item: &Item,
+    review_periods: f64,
 ) -> Vec<ProjectedPeriod> {
     let f = &c.fc.skus[i];
     let h = periods.len();
-    let review = c.settings.review_periods.max(1.0).round() as usize;
+    let review = review_periods.max(1.0).round() as usize;
     let lag = lead_periods.round() as usize;
     // Pipeline of receipts per future period.
     let mut incoming = vec![0.0; h + lag + 2];
@@ -688,12 +788,10 @@ fn reason(r: &Reasons) -> String {
     s
 }
 
-/// Plans every item of `ds` from its forecast.
-pub fn plan(ds: &Dataset, fc: &Forecasts, set: &SeriesSet, settings: &Settings, as_of: NaiveDate) -> Plan {
+/// ABC classes of the items of `ds` by yearly consumption value from the history in `set`.
+pub fn abc_of(ds: &Dataset, set: &SeriesSet, settings: &Settings) -> HashMap<u32, char> {
     let empty = HashMap::new();
     let items = ds.items.as_ref().unwrap_or(&empty);
-    let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
-    let lts = lead_times(items, pos, as_of);
     let per_year = settings.period.per_year() as f64;
     let values: Vec<(u32, f64)> = items
         .iter()
@@ -703,6 +801,27 @@ pub fn plan(ds: &Dataset, fc: &Forecasts, set: &SeriesSet, settings: &Settings, 
             (s, yearly * it.unit_cost)
         })
         .collect();
+    abc_classes(&values, settings.abc_cuts)
+}
+
+/// Plans every item of `ds` from its forecast.
+pub fn plan(ds: &Dataset, fc: &Forecasts, set: &SeriesSet, settings: &Settings, as_of: NaiveDate) -> Plan {
+    plan_with(ds, fc, set, settings, as_of, &Adjust::default())
+}
+
+/// Plans every item with a scenario's changes.
+pub fn plan_with(
+    ds: &Dataset,
+    fc: &Forecasts,
+    set: &SeriesSet,
+    settings: &Settings,
+    as_of: NaiveDate,
+    adjust: &Adjust,
+) -> Plan {
+    let empty = HashMap::new();
+    let items = ds.items.as_ref().unwrap_or(&empty);
+    let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
+    let lts = lead_times(items, pos, as_of);
     let ctx = Context {
         ds,
         fc,
@@ -713,7 +832,8 @@ pub fn plan(ds: &Dataset, fc: &Forecasts, set: &SeriesSet, settings: &Settings, 
         onord: on_order(pos, as_of),
         backs: open_backorders(ds.backorders.as_deref().unwrap_or(&[]), as_of),
         sched: scheduled_receipts(pos, as_of, |s| lts.sku.get(&s).map_or(0.0, |x| x.1.mean)),
-        abc: abc_classes(&values, settings.abc_cuts),
+        abc: abc_of(ds, set, settings),
+        adjust,
     };
     let mut skus: Vec<(&u32, &Item)> = items.iter().collect();
     skus.sort_by(|a, b| ds.skus.name(*a.0).cmp(ds.skus.name(*b.0)));

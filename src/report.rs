@@ -27,6 +27,8 @@ pub struct TradeOff {
     pub safety_stock_value: f64,
     /// Demand-weighted expected fill rate.
     pub fill_rate: f64,
+    /// Average stock value: (safety stock + half a cycle quantity) x unit cost.
+    pub avg_inventory_value: f64,
 }
 
 /// Extra sections other commands add to the page.
@@ -270,6 +272,7 @@ pub fn write(out: &Path, r: &ReportInput, extra: &Extra) -> Result<Vec<PathBuf>>
                 safety_stock: pj.iter().map(|p| p.safety_stock).collect(),
                 reorder_point: pj.iter().map(|p| p.reorder_point).collect(),
                 receipts: pj.iter().map(|p| p.receipts).collect(),
+                stock_label: "projected on hand".into(),
             },
         )?;
         files.push(fpath.clone());

@@ -331,7 +331,15 @@ fn plan_writes_a_report_whose_images_all_exist() {
         assert!(head.contains("<svg"), "{s} is not an SVG");
         assert!(p.with_extension("png").exists(), "{s} has no PNG beside it");
     }
-    for f in ["kpis.csv", "kpis.json", "policy.csv", "rop_by_period.csv", "lead_times.csv", "po_summary.csv", "proposals.csv"] {
+    for f in [
+        "kpis.csv",
+        "kpis.json",
+        "policy.csv",
+        "rop_by_period.csv",
+        "lead_times.csv",
+        "po_summary.csv",
+        "proposals.csv",
+    ] {
         assert!(out.join(f).exists(), "{f}");
     }
 }
