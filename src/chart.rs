@@ -273,11 +273,11 @@ fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &BarChart) ->
     root.fill(&WHITE)?;
     let n = c.values.len().max(1);
     let ymax = nice_max(c.values.iter().copied());
+    // Ticks fall on whole numbers: a tick at i labels the bar that starts there.
     let labels = c.labels.clone();
-    let every = n.div_ceil(8).max(1);
     let fmt = move |x: &f64| -> String {
-        let i = x.floor();
-        if i < 0.0 || i as usize >= labels.len() || (i as usize) % every != 0 || (x - i - 0.5).abs() > 1e-6 {
+        let i = x.round();
+        if i < 0.0 || i as usize >= labels.len() || (x - i).abs() > 1e-6 {
             return String::new();
         }
         labels[i as usize].clone()
@@ -293,7 +293,7 @@ fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &BarChart) ->
     let xs: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
     chart
         .configure_mesh()
-        .x_labels(n.min(60) * 2 + 1)
+        .x_labels(8)
         .x_label_formatter(&fmt)
         .x_desc(c.x_label.as_str())
         .y_desc(c.y_label.as_str())

@@ -337,18 +337,43 @@ td.t {{ text-align: left; }}
             let _ = writeln!(html, "<div class=\"card\">{label}<b>{v:.1} {unit}</b></div>");
         }
     }
-    html.push_str("</div>\n<h2>KPIs</h2>\n<table><tr><th>KPI</th><th>scope</th><th>value</th><th>unit</th></tr>\n");
-    for k in r.kpis.rows.iter().filter(|k| k.scope != "period") {
+    html.push_str("</div>\n<h2>Portfolio</h2>\n<div class=\"grid charts\">\n");
+    for (title, p) in &portfolio {
+        let _ = writeln!(html, "<div><img src=\"{}\" alt=\"{}\"></div>", rel(p), esc(title));
+    }
+    html.push_str("</div>\n<h2>KPIs</h2>\n<div style=\"display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start\">\n<table><tr><th>KPI</th><th>value</th><th>unit</th></tr>\n");
+    for k in r.kpis.rows.iter().filter(|k| k.scope == "all") {
         let _ = writeln!(
             html,
-            "<tr><td class=\"t\">{}</td><td class=\"t\">{}</td><td>{:.2}</td><td class=\"t\">{}</td></tr>",
+            "<tr><td class=\"t\">{}</td><td>{:.2}</td><td class=\"t\">{}</td></tr>",
             esc(&k.kpi),
-            esc(&k.scope),
             k.value,
             k.unit
         );
     }
-    html.push_str("</table>\n<h2>Suggested purchase orders</h2>\n");
+    html.push_str("</table>\n<table><tr><th>supplier</th><th>on time, %</th><th>lead time, days</th><th>days vs planned</th></tr>\n");
+    let mut sup_names: Vec<&str> =
+        r.kpis.rows.iter().filter(|k| k.scope != "all" && k.scope != "period").map(|k| k.scope.as_str()).collect();
+    sup_names.dedup();
+    for sup in sup_names {
+        let v = |kpi: &str| {
+            r.kpis
+                .rows
+                .iter()
+                .find(|k| k.scope == sup && k.kpi == kpi)
+                .map_or(String::from("-"), |k| format!("{:.1}", k.value))
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(sup),
+            v("supplier_on_time_rate"),
+            v("supplier_lead_time_days"),
+            v("supplier_days_vs_planned")
+        );
+    }
+    html.push_str("</table></div>\n");
+    html.push_str("<h2>Suggested purchase orders</h2>\n");
     let mut sups: Vec<&str> = orders.iter().map(|x| x.supplier.as_str()).collect();
     sups.sort_unstable();
     sups.dedup();
@@ -403,11 +428,7 @@ td.t {{ text-align: left; }}
             reason = esc(&o.reason),
         );
     }
-    html.push_str("</tbody></table></div>\n<h2>Portfolio</h2>\n<div class=\"grid charts\">\n");
-    for (title, p) in &portfolio {
-        let _ = writeln!(html, "<div><img src=\"{}\" alt=\"{}\"></div>", rel(p), esc(title));
-    }
-    html.push_str("</div>\n");
+    html.push_str("</tbody></table></div>\n");
     for (title, body) in &extra.sections {
         let _ = write!(html, "<h2>{}</h2>\n{}\n", esc(title), body);
     }
@@ -429,6 +450,9 @@ td.t {{ text-align: left; }}
     html.push_str(
         r#"</div>
 <script>
+window.addEventListener('load', function () {
+  var imgs = Array.from(document.images); var bad = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
+  document.body.setAttribute('data-images', bad.length ? 'missing ' + bad.length + ' of ' + imgs.length : 'ok ' + imgs.length); });
 function filt() { var s = document.getElementById('sup').value;
   document.querySelectorAll('#po tbody tr').forEach(function (r) { r.style.display = (!s || r.dataset.sup === s) ? '' : 'none'; }); }
 document.querySelectorAll('#po th').forEach(function (th, i) { th.addEventListener('click', function () {
