@@ -271,7 +271,7 @@ pub fn xyz_class(recent: &[f64]) -> char {
 }
 
 /// A stable hash of a SKU code, so each SKU's random draws do not depend on the others.
-fn fnv(s: &str) -> u64 {
+pub(crate) fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::forecast::Forecasts;
 use crate::leadtime::quantile_sorted;
-use crate::plan::{Plan, PlanRow};
+use crate::plan::{fnv, Plan, PlanRow};
 use crate::policy::round_order;
 
 /// Forward simulation settings.
@@ -129,10 +129,7 @@ fn run_path(
     for &(t, q) in &p.pipeline {
         incoming[t.min(periods)] += q;
     }
-    let lead = |rng: &mut ChaCha8Rng| -> usize {
-        let e: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
-        ((r.lead_time_days + r.lead_time_sd_days * e).max(0.0) / period_days).round() as usize
-    };
+    let mut lead = lead_draw(r.lead_time_days, r.lead_time_sd_days, period_days);
     // Today's suggestion.
     if r.order_qty > 0.0 {
         let at = lead(rng);
@@ -198,10 +195,6 @@ fn run_path(
     tally.stock_value /= (periods - warmup).max(1) as f64;
     tally.periods = (periods - warmup) as f64;
     tally
-}
-
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Forward Monte Carlo of a plan: `paths` futures of `periods` periods for every SKU, demand
