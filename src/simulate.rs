@@ -202,27 +202,28 @@ fn run_path(
 /// normal around the planned lead time. The same seed gives the same numbers, and each SKU and
 /// future has its own stream, so scenarios are compared on the same random demand.
 pub fn forward(fc: &Forecasts, policies: &[SkuPolicy], mc: &McSettings) -> McResult {
-    let per_path: Vec<Tally> = policies
-        .par_iter()
-        .map(|p| {
-            let i = p.row.sku_index as usize;
-            let base = mc.seed ^ fnv(&p.row.sku);
-            (0..mc.paths)
-                .map(|k| {
+    // Fixed chunks summed in order: the totals do not depend on how threads split the work.
+    let chunks: Vec<Vec<Tally>> = policies
+        .par_chunks(64)
+        .map(|chunk| {
+            let mut acc = vec![Tally::default(); mc.paths];
+            for p in chunk {
+                let i = p.row.sku_index as usize;
+                let base = mc.seed ^ fnv(&p.row.sku);
+                for (k, slot) in acc.iter_mut().enumerate() {
                     let mut rng = ChaCha8Rng::seed_from_u64(base ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                    run_path(p, mc.periods, mc.period_days, &mut rng, |t, rng| fc.period(i, t).sample(rng))
-                })
-                .collect::<Vec<Tally>>()
-        })
-        .reduce(
-            || vec![Tally::default(); mc.paths],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    *x += y;
+                    *slot += run_path(p, mc.periods, mc.period_days, &mut rng, |t, rng| fc.period(i, t).sample(rng));
                 }
-                a
-            },
-        );
+            }
+            acc
+        })
+        .collect();
+    let mut per_path = vec![Tally::default(); mc.paths];
+    for c in chunks {
+        for (x, y) in per_path.iter_mut().zip(c) {
+            *x += y;
+        }
+    }
     let counted = per_path.iter().map(|t| t.periods).fold(0.0, f64::max).max(1.0);
     let years = counted / mc.per_year;
     let cycles: f64 = per_path.iter().map(|t| t.cycles).sum();
