@@ -140,6 +140,20 @@ pub struct Forecasts {
     pub fc: Engine,
 }
 
+/// A warning when the as-of date falls inside a period: that period's days before it are not
+/// history yet and are left out.
+fn partial_period(o: &RunOptions, as_of: NaiveDate) -> Option<String> {
+    let p = o.settings.period;
+    let start = p.start_of(as_of);
+    (start < as_of).then(|| {
+        format!(
+            "the as-of date {as_of} falls inside the {} starting {start}: its {} day(s) before {as_of} are left out of the history (use --as-of {start} or the next period start to choose)",
+            p.name(),
+            (as_of - start).num_days()
+        )
+    })
+}
+
 fn run_forecasts(ds: &Dataset, o: &RunOptions, as_of: NaiveDate) -> Forecasts {
     let s = &o.settings;
     let set = SeriesSet::build(&ds.sales, ds.backorders.as_deref(), s.sales_are, s.period, as_of, ds.skus.len());
@@ -221,6 +235,7 @@ pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
     let f = run_forecasts(&ds, o, as_of);
     let skus = sorted_skus(&ds, |s| !f.set.series[s as usize].values.is_empty());
     let mut warnings = ds.warnings.clone();
+    warnings.extend(partial_period(o, as_of));
     let without = ds.skus.len() - skus.len();
     if without > 0 {
         warnings.push(format!("{without} SKU(s) have no sales before {as_of} and are not forecast"));
@@ -865,6 +880,7 @@ fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> 
     o.progress.stage("planning");
     let p = plan(&ds, &f.fc, &f.set, &o.settings, as_of);
     let mut warnings = ds.warnings.clone();
+    warnings.extend(partial_period(o, as_of));
     warnings.extend(p.warnings.iter().cloned());
     let all: Vec<&PlanRow> = p.rows.iter().collect();
     let mut orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
