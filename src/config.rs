@@ -73,7 +73,7 @@ impl ConfigFile {
             }
             return Ok(ConfigFile::default());
         }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Write { path: path.into(), source: e })?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::ReadText { path: path.into(), source: e })?;
         toml::from_str(&text).map_err(|e| Error::Setting {
             name: "config file".into(),
             value: path.display().to_string(),

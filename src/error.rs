@@ -67,6 +67,15 @@ pub enum Error {
         #[source]
         source: polars::error::PolarsError,
     },
+    /// Reading a settings file failed.
+    #[error("cannot read `{}`", path.display())]
+    ReadText {
+        /// File that failed.
+        path: PathBuf,
+        /// Underlying cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// Writing an output failed.
     #[error("cannot write `{}`", path.display())]
     Write {
@@ -119,6 +128,7 @@ impl Error {
                 | Error::Invalid { .. }
                 | Error::Setting { .. }
                 | Error::Read { .. }
+                | Error::ReadText { .. }
         )
     }
 }
