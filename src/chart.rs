@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use chrono::NaiveDate;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -46,6 +47,31 @@ macro_rules! render {
         }
         Ok::<PathBuf, Error>(svg)
     }};
+}
+
+/// A chart with number axes.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// White background, title, margins and label areas shared by every chart.
+fn frame<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    y_area: u32,
+) -> std::result::Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x, y)
+}
+
+/// The legend box, in one style everywhere.
+fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut Chart<'a, DB>, at: SeriesLabelPosition) -> Drawn<DB> {
+    chart.configure_series_labels().position(at).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()
 }
 
 const SIZE: (u32, u32) = (900, 420);
@@ -93,16 +119,10 @@ pub struct ForecastChart {
 }
 
 fn draw_forecast<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &ForecastChart) -> Drawn<DB> {
-    root.fill(&WHITE)?;
     let n = c.history.len();
     let total = n + c.mean.len();
     let ymax = nice_max(c.history.iter().copied().chain(c.bands.iter().map(|b| b.3)));
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..(total.max(2) - 1) as f64, 0f64..ymax)?;
+    let mut chart = frame(root, &c.title, 0f64..(total.max(2) - 1) as f64, 0f64..ymax, 60)?;
     let fmt = |x: &f64| date_label(&c.dates, *x);
     chart
         .configure_mesh()
@@ -152,12 +172,7 @@ fn draw_forecast<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Forecast
             .label("period with backorders")
             .legend(|(x, y)| TriangleMarker::new((x + 9, y), 5, ALERT.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     Ok(())
 }
 
@@ -186,7 +201,6 @@ pub struct ProjectionChart {
 }
 
 fn draw_projection<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &ProjectionChart) -> Drawn<DB> {
-    root.fill(&WHITE)?;
     let n = c.dates.len();
     let ymax = nice_max(c.stock.iter().map(|s| s.0).chain(c.reorder_point.iter().copied()));
     let ymin = c.stock.iter().map(|s| s.1).fold(0.0f64, f64::min) * 1.1;
@@ -194,12 +208,7 @@ fn draw_projection<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Projec
     if let (Some(a), Some(b)) = (c.dates.first(), c.dates.get(1)) {
         dates.push(*c.dates.last().unwrap_or(a) + (*b - *a));
     }
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..n.max(1) as f64, ymin..ymax)?;
+    let mut chart = frame(root, &c.title, 0f64..n.max(1) as f64, ymin..ymax, 60)?;
     let fmt = |x: &f64| date_label(&dates, *x);
     chart
         .configure_mesh()
@@ -236,12 +245,7 @@ fn draw_projection<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Projec
         )?
         .label("receipt")
         .legend(|(x, y)| Circle::new((x + 9, y), 5, BLACK.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     Ok(())
 }
 
@@ -342,7 +346,6 @@ pub struct RangeChart {
 }
 
 fn draw_ranges<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &RangeChart) -> Drawn<DB> {
-    root.fill(&WHITE)?;
     let n = c.rows.len().max(1);
     let xmax = nice_max(c.rows.iter().flat_map(|r| [r.3, r.4.unwrap_or(0.0)]));
     let labels: Vec<String> = c.rows.iter().map(|r| r.0.clone()).collect();
@@ -353,12 +356,7 @@ fn draw_ranges<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &RangeChart
         }
         labels[i as usize].clone()
     };
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
-        .build_cartesian_2d(0f64..xmax, 0f64..n as f64)?;
+    let mut chart = frame(root, &c.title, 0f64..xmax, 0f64..n as f64, 80)?;
     chart
         .configure_mesh()
         .y_labels(n * 2 + 1)
@@ -386,12 +384,7 @@ fn draw_ranges<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &RangeChart
         }))?
         .label("planned lead time")
         .legend(|(x, y)| PathElement::new(vec![(x + 9, y - 6), (x + 9, y + 6)], ALERT.stroke_width(3)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     Ok(())
 }
 
@@ -419,7 +412,6 @@ pub struct CurveChart {
 }
 
 fn draw_curve<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &CurveChart) -> Drawn<DB> {
-    root.fill(&WHITE)?;
     let all = c.points.iter().map(|p| (p.0, p.1)).chain(c.marks.iter().map(|m| (m.1, m.2)));
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for (x, y) in all {
@@ -432,12 +424,7 @@ fn draw_curve<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &CurveChart)
         (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
     }
     let (dx, dy) = ((x1 - x0).max(1e-9) * 0.08, (y1 - y0).max(1e-9) * 0.12);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
-        .build_cartesian_2d((x0 - dx)..(x1 + dx), (y0 - dy).max(0.0)..(y1 + dy))?;
+    let mut chart = frame(root, &c.title, (x0 - dx)..(x1 + dx), (y0 - dy).max(0.0)..(y1 + dy), 80)?;
     chart
         .configure_mesh()
         .x_desc(c.x_label.as_str())
@@ -459,12 +446,7 @@ fn draw_curve<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &CurveChart)
             .label("scenario")
             .legend(|(x, y)| Circle::new((x + 9, y), 6, ALERT.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     Ok(())
 }
 
