@@ -20,7 +20,7 @@ use crate::leadtime::scheduled_receipts;
 use crate::leadtime::Stats;
 use crate::output::{write_csv, Table};
 use crate::period::add_days;
-use crate::plan::{abc_of, plan, plan_with, Adjust, Plan, PlanRow};
+use crate::plan::{abc_of, plan, plan_with, r3, Adjust, Plan, PlanRow};
 use crate::report::{self, Extra, ReportInput, TradeOff};
 use crate::series::SeriesSet;
 use crate::simulate::{self, McResult, McSettings};
@@ -161,10 +161,6 @@ fn run_forecasts(ds: &Dataset, o: &RunOptions, as_of: NaiveDate) -> Forecasts {
     let series: Vec<&[f64]> = set.series.iter().map(|d| d.values.as_slice()).collect();
     let fc = forecast_all(&series, &es);
     Forecasts { set, fc }
-}
-
-fn r3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 fn write_forecast(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
@@ -526,10 +522,8 @@ pub struct WhatIfRow {
     pub scenario: String,
     /// Its changes as written.
     pub spec: String,
-    /// Formula figures of the plan.
+    /// Formula figures of the plan (safety stock value, fill rate, service, average stock value).
     pub point: TradeOff,
-    /// Average stock value by formula: (safety stock + half a cycle) x unit cost.
-    pub avg_inventory_value: f64,
     /// Expected units backordered per year by formula.
     pub backorder_units_per_year: f64,
     /// Yearly demand in units.
@@ -589,7 +583,6 @@ fn what_if(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: NaiveDate, s
         scenario: sc.name.clone(),
         spec: sc.spec.clone(),
         point: trade_off(&sc.name, &p),
-        avg_inventory_value: trade_off("", &p).avg_inventory_value,
         backorder_units_per_year: p
             .rows
             .iter()
@@ -613,7 +606,7 @@ fn whatif_table(rows: &[WhatIfRow]) -> Table {
         .text("scenario", rows.iter().map(|r| r.scenario.as_str()))
         .text("changes", rows.iter().map(|r| r.spec.as_str()))
         .num("safety_stock_value", rows.iter().map(|r| r2(r.point.safety_stock_value)))
-        .num("avg_inventory_value", rows.iter().map(|r| r2(r.avg_inventory_value)))
+        .num("avg_inventory_value", rows.iter().map(|r| r2(r.point.avg_inventory_value)))
         .num("expected_fill_rate", rows.iter().map(|r| r4(r.point.fill_rate)))
         .num("expected_cycle_service", rows.iter().map(|r| r4(r.point.service)))
         .num("expected_backorder_units_per_year", rows.iter().map(|r| r2(r.backorder_units_per_year)))
@@ -631,7 +624,10 @@ fn whatif_table(rows: &[WhatIfRow]) -> Table {
             "delta_safety_stock_value",
             rows.iter().map(|r| r2(r.point.safety_stock_value - base.point.safety_stock_value)),
         )
-        .num("delta_avg_inventory_value", rows.iter().map(|r| r2(r.avg_inventory_value - base.avg_inventory_value)))
+        .num(
+            "delta_avg_inventory_value",
+            rows.iter().map(|r| r2(r.point.avg_inventory_value - base.point.avg_inventory_value)),
+        )
         .num("delta_order_value", rows.iter().map(|r| r2(r.order_value - base.order_value)))
         .num("delta_expected_fill_rate", rows.iter().map(|r| r4(r.point.fill_rate - base.point.fill_rate)))
         .num("delta_sim_fill_rate", rows.iter().map(|r| r4(r.sim.fill_rate.mean - base.sim.fill_rate.mean)))
@@ -645,7 +641,7 @@ fn whatif_section(rows: &[WhatIfRow], chart: &Path) -> String {
             r.scenario.replace('<', "&lt;"),
             r.spec.replace('<', "&lt;"),
             r.point.safety_stock_value,
-            r.avg_inventory_value,
+            r.point.avg_inventory_value,
             100.0 * r.point.fill_rate,
             100.0 * r.sim.fill_rate.mean,
             100.0 * r.sim.fill_rate.p05,
@@ -976,7 +972,7 @@ fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> 
                 curve_name: "one cycle-service target for all items (80% to 99%)".into(),
                 marks: rows
                     .iter()
-                    .map(|r| (r.scenario.clone(), 100.0 * r.point.fill_rate, r.avg_inventory_value))
+                    .map(|r| (r.scenario.clone(), 100.0 * r.point.fill_rate, r.point.avg_inventory_value))
                     .collect(),
             },
         )?;

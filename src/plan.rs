@@ -399,7 +399,8 @@ fn bootstrap_protection(
     }
 }
 
-fn r3(x: f64) -> f64 {
+/// Rounds to three decimals for output tables.
+pub(crate) fn r3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
@@ -788,19 +789,24 @@ fn reason(r: &Reasons) -> String {
     s
 }
 
-/// ABC classes of the items of `ds` by yearly consumption value from the history in `set`.
-pub fn abc_of(ds: &Dataset, set: &SeriesSet, settings: &Settings) -> HashMap<u32, char> {
-    let empty = HashMap::new();
-    let items = ds.items.as_ref().unwrap_or(&empty);
-    let per_year = settings.period.per_year() as f64;
-    let values: Vec<(u32, f64)> = items
+/// Yearly consumption value per item: demand of the last year of history in `set` (a shorter
+/// history scaled to a year) x unit cost.
+pub fn consumption_values(ds: &Dataset, set: &SeriesSet) -> HashMap<u32, f64> {
+    let per_year = set.period.per_year() as f64;
+    ds.items
         .iter()
+        .flatten()
         .map(|(&s, it)| {
             let r = recent(set, s);
             let yearly = if r.is_empty() { 0.0 } else { r.iter().sum::<f64>() * per_year / r.len() as f64 };
             (s, yearly * it.unit_cost)
         })
-        .collect();
+        .collect()
+}
+
+/// ABC classes of the items of `ds` by yearly consumption value from the history in `set`.
+pub fn abc_of(ds: &Dataset, set: &SeriesSet, settings: &Settings) -> HashMap<u32, char> {
+    let values: Vec<(u32, f64)> = consumption_values(ds, set).into_iter().collect();
     abc_classes(&values, settings.abc_cuts)
 }
 

@@ -13,7 +13,7 @@ use crate::forecast::Forecasts;
 use crate::ingest::Dataset;
 use crate::kpi::Kpis;
 use crate::output::write_text;
-use crate::plan::{Plan, PlanRow};
+use crate::plan::{consumption_values, Plan, PlanRow};
 use crate::series::SeriesSet;
 
 /// A point of the service-level trade-off: target, safety stock value, expected fill rate.
@@ -114,21 +114,9 @@ pub fn write(out: &Path, r: &ReportInput, extra: &Extra) -> Result<Vec<PathBuf>>
 
     // Portfolio: ABC Pareto of consumption value.
     let items = r.ds.items.as_ref();
-    let mut values: Vec<(String, f64)> = r
-        .plan
-        .rows
-        .iter()
-        .map(|p| {
-            let s = &r.set.series[p.sku_index as usize].values;
-            let recent = &s[s.len().saturating_sub(period.per_year())..];
-            let yearly = if recent.is_empty() {
-                0.0
-            } else {
-                recent.iter().sum::<f64>() * period.per_year() as f64 / recent.len() as f64
-            };
-            (p.sku.clone(), yearly * items.and_then(|m| m.get(&p.sku_index)).map_or(0.0, |i| i.unit_cost))
-        })
-        .collect();
+    let consumption = consumption_values(r.ds, r.set);
+    let mut values: Vec<(String, f64)> =
+        r.plan.rows.iter().map(|p| (p.sku.clone(), consumption.get(&p.sku_index).copied().unwrap_or(0.0))).collect();
     values.sort_by(|a, b| b.1.total_cmp(&a.1));
     let total: f64 = values.iter().map(|v| v.1).sum::<f64>().max(1e-9);
     let mut cum = 0.0;
