@@ -1,20 +1,14 @@
 //! `replen calc`: the single-item arithmetic a planner checks by hand (safety factor, safety
 //! stock, reorder point, order-up-to level, expected shortage, implied service, EOQ), on the
-//! normal approximation of lead-time demand.
+//! normal approximation of lead-time demand, through the same replenishment engine as `plan`.
 
 use serde::Serialize;
 
+use crate::engine::{self, Constraints, Ltd, NormalLtd, Rule};
 use crate::error::{Error, Result};
-use crate::policy::{big_phi, eoq, k_for_fill_rate, normal_loss, protection_sd, z_for_service};
+use crate::policy::eoq;
 
-/// The service target.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Target {
-    /// Cycle service level.
-    Cycle(f64),
-    /// Fill rate.
-    FillRate(f64),
-}
+pub use crate::engine::Target;
 
 /// Inputs, per period (any period, as long as all agree).
 #[derive(Debug, Clone, PartialEq)]
@@ -88,8 +82,9 @@ fn check(name: &str, v: f64, ok: bool, expected: &str) -> Result<()> {
     }
 }
 
-/// Computes every figure. With a review period R the protection interval is L + R and the
-/// order-up-to level is `d (L + R) + SS(L + R)`; the reorder point is `d L + SS(L)`.
+/// Computes every figure with the engine: with a review period R, the periodic rule protects
+/// L + R (`S = d (L + R) + z sd(L + R)`, and s = S unless the order quantity exceeds a review
+/// period's demand); without one, the continuous (s, nQ) rule protects L (`s = d L + z sd(L)`).
 pub fn compute(i: &CalcInput) -> Result<CalcResult> {
     check("--demand-mean", i.demand_mean, i.demand_mean >= 0.0, "0 or more")?;
     check("--demand-sd", i.demand_sd, i.demand_sd >= 0.0, "0 or more")?;
@@ -101,51 +96,40 @@ pub fn compute(i: &CalcInput) -> Result<CalcResult> {
     if let Some(q) = i.order_qty {
         check("--order-qty", q, q > 0.0, "more than 0")?;
     }
-    let (d, l) = (i.demand_mean, i.lead_time);
-    let sd_l = protection_sd(l, d, i.demand_sd, i.lead_time_sd);
-    let factor = |sd: f64| -> Result<f64> {
-        match i.target {
-            Target::Cycle(c) => {
-                check("--service", c, c > 0.0 && c < 1.0, "a share between 0 and 1, such as 0.95")?;
-                Ok(z_for_service(c))
-            }
-            Target::FillRate(b) => {
-                check("--fill-rate", b, b > 0.0 && b < 1.0, "a share between 0 and 1, such as 0.98")?;
-                let q = i.order_qty.ok_or_else(|| Error::Setting {
+    match i.target {
+        Target::Cycle(c) | Target::Cover(c) => {
+            check("--service", c, c > 0.0 && c < 1.0, "a share between 0 and 1, such as 0.95")?
+        }
+        Target::FillRate(b) => {
+            check("--fill-rate", b, b > 0.0 && b < 1.0, "a share between 0 and 1, such as 0.98")?;
+            if i.review.is_none() && i.order_qty.is_none() {
+                return Err(Error::Setting {
                     name: "--order-qty".into(),
                     value: String::new(),
-                    expected: "an order quantity, needed for a fill-rate target".into(),
-                })?;
-                Ok(k_for_fill_rate(b, q, sd))
+                    expected: "an order quantity, needed for a fill-rate target without a review period".into(),
+                });
             }
         }
-    };
-    // With a review period the interval protected is lead time plus review.
-    let p = l + i.review.unwrap_or(0.0);
-    let sd_p = protection_sd(p, d, i.demand_sd, i.lead_time_sd);
-    let z = factor(if i.review.is_some() { sd_p } else { sd_l })?;
-    let ss = z * sd_l;
-    let rop = d * l + ss;
-    let order_up_to = i.review.map(|_| d * p + z * sd_p);
-    let (mu, sd, level) = match order_up_to {
-        Some(s) => (d * p, sd_p, s),
-        None => (d * l, sd_l, rop),
-    };
-    let shortage = normal_loss(level, mu, sd);
-    let csl = if sd > 0.0 { big_phi((level - mu) / sd) } else { 1.0 };
-    let fill = i.order_qty.map(|q| (1.0 - shortage / q).clamp(0.0, 1.0));
+    }
     let eoq = match (i.order_cost, i.holding_cost, i.annual_demand) {
         (Some(k), Some(h), Some(a)) if k > 0.0 && h > 0.0 && a > 0.0 => Some(eoq(a, k, h)),
         _ => None,
     };
+    let (rule, r) = match i.review {
+        Some(r) => (Rule::Periodic { review: r }, r),
+        None => (Rule::Continuous, 0.0),
+    };
+    let ltd = Ltd::Normal(NormalLtd::from_rates(i.demand_mean, i.demand_sd, i.lead_time, i.lead_time_sd, r, 1.0));
+    let c = Constraints { moq: 0.0, multiple: 0.0, eoq: i.order_qty };
+    let lv = engine::levels(&ltd, rule, &c, i.target);
     Ok(CalcResult {
-        z,
-        safety_stock: if order_up_to.is_some() { z * sd_p } else { ss },
-        reorder_point: rop,
-        order_up_to,
-        expected_shortage: shortage,
-        fill_rate: fill,
-        cycle_service_level: csl,
+        z: lv.factor,
+        safety_stock: lv.safety_stock,
+        reorder_point: lv.reorder_point,
+        order_up_to: i.review.map(|_| lv.order_up_to),
+        expected_shortage: lv.shortage,
+        fill_rate: (i.order_qty.is_some() || i.review.is_some()).then_some(lv.fill_rate),
+        cycle_service_level: lv.cycle_service,
         eoq,
     })
 }

@@ -112,7 +112,8 @@ struct SkuData {
     on_hand: f64,
 }
 
-fn draw_size(rng: &mut ChaCha8Rng, mean: f64, cv: f64) -> f64 {
+/// One customer order size: gamma with mean `mean` and coefficient of variation `cv`, rounded, at least 1.
+pub(crate) fn draw_size<R: Rng + ?Sized>(rng: &mut R, mean: f64, cv: f64) -> f64 {
     let shape = 1.0 / (cv * cv);
     let g = Gamma::new(shape, mean / shape).expect("positive gamma parameters");
     g.sample(rng).round().max(1.0)
@@ -349,7 +350,9 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
         .num("trend_per_year", data.iter().map(|d| r4(d.trend)))
         .text("supplier", data.iter().map(|d| sups[d.supplier].name.as_str()))
         .num("supplier_lead_time_bias", data.iter().map(|d| r4(sups[d.supplier].bias)))
-        .num("supplier_lead_time_spread", data.iter().map(|d| r4(sups[d.supplier].spread)));
+        .num("supplier_lead_time_spread", data.iter().map(|d| r4(sups[d.supplier].spread)))
+        .num("supplier_planned_days", data.iter().map(|d| sups[d.supplier].planned_days))
+        .num("supplier_on_time_share", data.iter().map(|d| r4(sups[d.supplier].on_time_share)));
     summary.files.push(("ground_truth".into(), s.skus));
     write(t, "ground_truth")?;
     Ok(summary)

@@ -631,6 +631,64 @@ pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u
     Ok(out)
 }
 
+/// Reads `ground_truth.csv` (or `.parquet`) of a folder written by `replen generate`: the true
+/// demand and lead-time process of each SKU, for checking plans against it.
+pub fn read_ground_truth(dir: &Path) -> Result<HashMap<String, crate::truth::TrueSku>> {
+    let (path, fmt) = require(dir, "ground_truth")?;
+    let num_cols = [
+        "orders_per_week",
+        "mean_order_size",
+        "order_size_cv",
+        "seasonal_amplitude",
+        "seasonal_phase_weeks",
+        "trend_per_year",
+        "supplier_planned_days",
+        "supplier_lead_time_bias",
+        "supplier_lead_time_spread",
+        "supplier_on_time_share",
+    ];
+    let mut required = vec!["sku", "pattern"];
+    required.extend(num_cols);
+    let t = RawTable::read(&path, fmt, &required, &[])?;
+    let mut c = Check::new(&path);
+    let cols: Vec<Vec<Option<&str>>> = required.iter().map(|n| t.cells(n).collect()).collect();
+    let cell = |c: usize, i: usize| cols[c][i];
+    let mut out = HashMap::with_capacity(t.rows);
+    for i in 0..t.rows {
+        let sku = c.text(i, "sku", cell(0, i));
+        let pattern = c.text(i, "pattern", cell(1, i));
+        let x: Vec<Option<f64>> = num_cols
+            .iter()
+            .enumerate()
+            .map(|(k, n)| match (*n, cell(k + 2, i)) {
+                // A trend may fall.
+                ("trend_per_year", Some(v)) if v.starts_with('-') => c.number(i, n, Some(&v[1..])).map(|x| -x),
+                (_, v) => c.number(i, n, v),
+            })
+            .collect();
+        let (Some(sku), Some(pattern)) = (sku, pattern) else { continue };
+        let Some(x) = x.into_iter().collect::<Option<Vec<f64>>>() else { continue };
+        out.insert(
+            sku.to_string(),
+            crate::truth::TrueSku {
+                pattern: pattern.to_string(),
+                orders_per_week: x[0],
+                size_mean: x[1],
+                size_cv: x[2],
+                amplitude: x[3],
+                phase: x[4],
+                trend: x[5],
+                planned_days: x[6],
+                bias: x[7],
+                spread: x[8],
+                on_time_share: x[9],
+            },
+        );
+    }
+    c.finish()?;
+    Ok(out)
+}
+
 /// Reads the inventory file.
 pub fn read_inventory(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u32, f64>> {
     let t = RawTable::read(path, fmt, &["sku", "on_hand"], &[])?;

@@ -121,7 +121,11 @@ pub fn compute(
         let u = units.entry(period.index(b.date)).or_default();
         u.1 += b.qty;
         if sales_are == SalesAre::Shipments {
+            // Ordered when the backorder was created; its fill's shipment is not a new order.
             u.0 += b.qty;
+            if let (Some(f), false) = (b.filled_date, b.cancelled) {
+                units.entry(period.index(f)).or_default().0 -= b.qty;
+            }
         }
     }
     let mut per: HashMap<i64, OrderCounts> = HashMap::new();

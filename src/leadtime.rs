@@ -148,44 +148,77 @@ pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: Naiv
         .map(|(&s, item)| {
             let own = by_sku.remove(&s).map(|a| stats(a.days, a.on_time, a.vs_planned));
             let sup = supplier.get(&item.supplier);
-            (s, (own.clone(), plan_lead_time(own.as_ref(), sup, item.lead_time_days)))
+            // The SKU is shrunk toward the supplier's OTHER receipts: its own count once.
+            let others = sup.map(|x| without(x, own.as_ref()));
+            (s, (own.clone(), plan_lead_time(own.as_ref(), sup, others.as_ref(), item.lead_time_days)))
         })
         .collect();
     LeadTimes { sku, supplier, warnings }
 }
 
-/// The figures a SKU is planned with, from its own receipts, its supplier's, and the plan.
-pub fn plan_lead_time(own: Option<&Stats>, sup: Option<&Stats>, planned: f64) -> LeadTime {
+/// Mean and sd of a supplier's receipts other than one SKU's (no samples: only the moments
+/// are used for shrinking).
+fn without(sup: &Stats, own: Option<&Stats>) -> Stats {
+    let Some(o) = own else { return Stats { samples: Vec::new(), ..sup.clone() } };
+    let n = sup.receipts.saturating_sub(o.receipts);
+    if n == 0 {
+        return Stats::default();
+    }
+    let sum_sq = |s: &Stats| s.sd * s.sd * (s.receipts.max(1) - 1) as f64 + s.receipts as f64 * s.mean * s.mean;
+    let sum = sup.mean * sup.receipts as f64 - o.mean * o.receipts as f64;
+    let mean = sum / n as f64;
+    let ss = (sum_sq(sup) - sum_sq(o)).max(0.0);
+    let var = if n > 1 { ((ss - n as f64 * mean * mean) / (n - 1) as f64).max(0.0) } else { 0.0 };
+    Stats { receipts: n, mean, sd: var.sqrt(), ..Stats::default() }
+}
+
+/// `samples` moved and stretched to mean `mean` and sd `sd` (never below 0).
+fn restate(samples: &[f64], from_mean: f64, from_sd: f64, mean: f64, sd: f64) -> Vec<f64> {
+    let k = if from_sd > 0.0 { sd / from_sd } else { 1.0 };
+    samples.iter().map(|x| (mean + (x - from_mean) * k).max(0.0)).collect()
+}
+
+/// The figures a SKU is planned with, from its own receipts, its supplier's (`sup`, and
+/// `others`: the supplier's receipts without this SKU's), and the plan. Samples for resampling
+/// always carry the figures planned with, so both planning methods use the same lead time.
+pub fn plan_lead_time(own: Option<&Stats>, sup: Option<&Stats>, others: Option<&Stats>, planned: f64) -> LeadTime {
     let sup = sup.filter(|s| s.receipts > 0);
-    match (own, sup) {
+    let others = others.filter(|s| s.receipts > 0);
+    match (own, others) {
         (Some(o), Some(s)) if o.receipts < 20 => {
             let n = o.receipts as f64;
             let k = SHRINK_RECEIPTS;
             let mean = (n * o.mean + k * s.mean) / (n + k);
             let var = ((n - 1.0) * o.sd * o.sd + k * s.sd * s.sd) / ((n - 1.0) + k);
+            let sd = var.sqrt();
             let samples = if o.receipts >= MIN_RESAMPLE {
-                o.samples.clone()
-            } else if s.receipts >= MIN_RESAMPLE && s.mean > 0.0 {
-                s.samples.iter().map(|d| d * mean / s.mean).collect()
+                restate(&o.samples, o.mean, o.sd, mean, sd)
             } else {
-                Vec::new()
+                match sup {
+                    Some(s) if s.receipts >= MIN_RESAMPLE && s.mean > 0.0 => {
+                        restate(&s.samples, s.mean, s.sd, mean, sd)
+                    }
+                    _ => Vec::new(),
+                }
             };
-            LeadTime { mean, sd: var.sqrt(), receipts: o.receipts, source: "shrunk", samples }
+            LeadTime { mean, sd, receipts: o.receipts, source: "shrunk", samples }
         }
         (Some(o), _) => {
             let samples = if o.receipts >= MIN_RESAMPLE { o.samples.clone() } else { Vec::new() };
             LeadTime { mean: o.mean, sd: o.sd, receipts: o.receipts, source: "history", samples }
         }
-        (None, Some(s)) => {
-            let cv = if s.mean > 0.0 { s.sd / s.mean } else { 0.0 };
-            let samples = if s.receipts >= MIN_RESAMPLE && s.mean > 0.0 {
-                s.samples.iter().map(|d| d * planned / s.mean).collect()
-            } else {
-                Vec::new()
-            };
-            LeadTime { mean: planned, sd: cv * planned, receipts: 0, source: "planned", samples }
-        }
-        (None, None) => LeadTime { mean: planned, sd: 0.0, receipts: 0, source: "planned", samples: Vec::new() },
+        (None, _) => match sup {
+            Some(s) => {
+                let cv = if s.mean > 0.0 { s.sd / s.mean } else { 0.0 };
+                let samples = if s.receipts >= MIN_RESAMPLE && s.mean > 0.0 {
+                    s.samples.iter().map(|d| d * planned / s.mean).collect()
+                } else {
+                    Vec::new()
+                };
+                LeadTime { mean: planned, sd: cv * planned, receipts: 0, source: "planned", samples }
+            }
+            None => LeadTime { mean: planned, sd: 0.0, receipts: 0, source: "planned", samples: Vec::new() },
+        },
     }
 }
 
@@ -280,12 +313,13 @@ mod tests {
         assert!((s.mean - 16.8).abs() < 1e-12);
         assert_eq!(s.on_time, Some(0.5));
         assert!((s.p50 - 20.0).abs() < 1e-12);
-        // SKU 0: own 10 and 14 (mean 12, var 8) shrunk toward S (mean 16.8, var 21.2) with weight 5.
+        // SKU 0: own 10 and 14 (mean 12, var 8) shrunk with weight 5 toward the supplier's OTHER
+        // receipts (SKU 1's 20, 20, 20: mean 20, var 0), so its own are not counted twice.
         let (own, used) = &lt.sku[&0];
         assert_eq!(own.as_ref().unwrap().receipts, 2);
         assert_eq!(used.source, "shrunk");
-        assert!((used.mean - (2.0 * 12.0 + 5.0 * 16.8) / 7.0).abs() < 1e-12);
-        assert!((used.sd - ((1.0 * 8.0 + 5.0 * 21.2) / 6.0f64).sqrt()).abs() < 1e-9);
+        assert!((used.mean - (2.0 * 12.0 + 5.0 * 20.0) / 7.0).abs() < 1e-12, "{}", used.mean);
+        assert!((used.sd - (1.0 * 8.0 / 6.0f64).sqrt()).abs() < 1e-9, "{}", used.sd);
         // SKU 2: no receipts, supplier T unknown: planned, no spread.
         assert_eq!(lt.sku[&2].1.source, "planned");
         assert_eq!(lt.sku[&2].1.mean, 21.0);

@@ -63,6 +63,29 @@ enum Command {
         #[arg(long)]
         to: Option<String>,
     },
+    /// Check plans against the true process of a folder made by `generate`: plan for a target
+    /// as cycle service and as fill rate, simulate each plan day by day under the generator's
+    /// own demand and lead-time law, and the textbook (R,S) rule beside it. Writes truth.csv.
+    Truth {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Target planned for, as cycle service and as fill rate.
+        #[arg(long, default_value_t = 0.95)]
+        target: f64,
+        /// Simulated futures per SKU.
+        #[arg(long, default_value_t = 40)]
+        paths: usize,
+        /// Weeks counted per future (after a 13-week warm-up).
+        #[arg(long, default_value_t = 52)]
+        weeks: usize,
+        /// Seed of the simulated futures.
+        #[arg(long, default_value_t = 20_261_127)]
+        sim_seed: u64,
+        /// Keep the items' order costs (EOQ lots); by default they are left out so the plan's
+        /// (R,S) rows compare like for like with the textbook (R,S) rule.
+        #[arg(long)]
+        order_costs: bool,
+    },
     /// Validate an input folder and summarise it.
     Check {
         /// Input folder.
@@ -283,6 +306,61 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Calc(a) => calc(a)?,
+        Command::Truth { run, target, paths, weeks, sim_seed, order_costs } => {
+            if !(target > 0.0 && target < 1.0) {
+                return Err(
+                    Usage(format!("--target `{target}`: expected a share between 0 and 1, such as 0.95")).into()
+                );
+            }
+            if !(1..=100_000).contains(&paths) || !(1..=520).contains(&weeks) {
+                return Err(Usage(format!("--paths `{paths}` / --weeks `{weeks}`: expected 1-100000 and 1-520")).into());
+            }
+            let o = options(run)?;
+            let ts = replen::truth::TruthSettings { paths, weeks, warmup: 13, seed: sim_seed };
+            let s = app::run_truth(&o, target, &ts, order_costs)
+                .with_context(|| format!("truth check of `{}`", o.data.display()));
+            o.progress.stage("done");
+            let s = s?;
+            print_warnings(&s.warnings);
+            for r in s.rows.iter().filter(|r| r.policy == "replen") {
+                println!(
+                    "replen   {:>9} {:.2}  {:<12} {:>5} SKUs  cycle service {:6.2}%  fill rate {:6.2}%  on hand {:8.2}",
+                    r.measure,
+                    r.target,
+                    r.pattern,
+                    r.skus,
+                    100.0 * r.cycle_service,
+                    100.0 * r.fill_rate,
+                    r.avg_on_hand
+                );
+            }
+            for r in s.rows.iter().filter(|r| r.policy == "textbook" && r.pattern == "all") {
+                println!(
+                    "textbook    cycle {:.2}  all          {:>5} SKUs  cycle service {:6.2}%  fill rate {:6.2}%  on hand {:8.2}",
+                    r.target,
+                    r.skus,
+                    100.0 * r.cycle_service,
+                    100.0 * r.fill_rate,
+                    r.avg_on_hand
+                );
+            }
+            for (t, m, got, tb, own) in &s.versus {
+                match tb {
+                    Some(x) => println!(
+                        "{m} {t:.2}: achieved {:.2}%, stock {own:.2} per SKU; the textbook rule needs {x:.2} for the same {m} ({:+.1}%)",
+                        100.0 * got,
+                        100.0 * (own / x - 1.0)
+                    ),
+                    None => println!(
+                        "{m} {t:.2}: achieved {:.2}%, stock {own:.2} per SKU; outside the textbook curve",
+                        100.0 * got
+                    ),
+                }
+            }
+            for f in &s.files {
+                eprintln!("wrote {}", f.display());
+            }
+        }
         Command::Simulate { run, periods } => {
             if periods == 0 || periods > 520 {
                 return Err(Usage(format!("--periods `{periods}`: expected 1 to 520")).into());

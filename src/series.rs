@@ -15,7 +15,8 @@ pub enum SalesAre {
     /// Units customers ordered, served on time or not: demand itself.
     #[default]
     Orders,
-    /// Units shipped: demand is shipments plus backorders created in the same period.
+    /// Units shipped: demand is shipments plus backorders when created, less backorder fills
+    /// when shipped (a filled backorder is counted once).
     Shipments,
 }
 
@@ -53,7 +54,8 @@ pub struct SeriesSet {
 }
 
 impl SeriesSet {
-    /// Buckets `sales` (plus same-period backorders when sales are shipments) for `n_skus` SKUs.
+    /// Buckets `sales` (with backorders moved to their creation date when sales are shipments)
+    /// for `n_skus` SKUs.
     pub fn build(
         sales: &Sales,
         backorders: Option<&[Backorder]>,
@@ -67,6 +69,8 @@ impl SeriesSet {
             (SalesAre::Shipments, Some(b)) => b,
             _ => &[],
         };
+        // With shipments, demand is what shipped, plus each backorder when it was created, less
+        // its fill when that shipped (the fill is a shipment too: counted once, when ordered).
         let lines = || {
             sales
                 .sku
@@ -75,6 +79,7 @@ impl SeriesSet {
                 .zip(&sales.qty)
                 .map(|((s, d), q)| (*s, *d, *q))
                 .chain(extra.iter().map(|b| (b.sku, b.date, b.qty)))
+                .chain(extra.iter().filter(|b| !b.cancelled).filter_map(|b| b.filled_date.map(|f| (b.sku, f, -b.qty))))
         };
         let mut first = vec![i64::MAX; n_skus];
         for (s, d, q) in lines() {
@@ -99,6 +104,10 @@ impl SeriesSet {
             if p < end && p >= ser.start {
                 ser.values[(p - ser.start) as usize] += q;
             }
+        }
+        if !extra.is_empty() {
+            // A fill whose shipment is missing from the export would leave a period below zero.
+            series.iter_mut().flat_map(|s| s.values.iter_mut()).for_each(|v| *v = v.max(0.0));
         }
         SeriesSet { period, as_of, end, series }
     }
@@ -164,6 +173,11 @@ mod tests {
         }];
         let set = SeriesSet::build(&s, Some(&b), SalesAre::Shipments, Period::Month, d("2024-04-01"), 1);
         assert_eq!(set.series[0].values, vec![14.0]);
+        // Filled in April and shipped then: April's shipment of 4 is that fill, not new demand.
+        let filled = vec![Backorder { filled_date: Some(d("2024-04-10")), ..b[0].clone() }];
+        let s2 = sales(&[(0, "2024-03-05", 10.0), (0, "2024-04-10", 4.0), (0, "2024-04-20", 6.0)]);
+        let set = SeriesSet::build(&s2, Some(&filled), SalesAre::Shipments, Period::Month, d("2024-05-01"), 1);
+        assert_eq!(set.series[0].values, vec![14.0, 6.0]);
         let set = SeriesSet::build(&s, Some(&b), SalesAre::Orders, Period::Month, d("2024-04-01"), 1);
         assert_eq!(set.series[0].values, vec![10.0]);
     }

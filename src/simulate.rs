@@ -7,10 +7,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::engine::{self, Flow, Tally, Tick};
 use crate::forecast::Forecasts;
 use crate::leadtime::quantile_sorted;
-use crate::plan::{fnv, Plan, PlanRow};
-use crate::policy::round_order;
+use crate::plan::{fnv, PeriodRow, Plan, PlanRow, RowPolicy};
 
 /// Forward simulation settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -64,36 +64,12 @@ pub struct McResult {
     pub avg_inventory_value: Spread,
 }
 
-/// Totals of one SKU in one future.
-#[derive(Debug, Clone, Copy, Default)]
-struct Tally {
-    demand: f64,
-    served: f64,
-    short: f64,
-    stock_value: f64,
-    cycles: f64,
-    bad_cycles: f64,
-    periods: f64,
-}
-
-impl std::ops::AddAssign for Tally {
-    fn add_assign(&mut self, o: Tally) {
-        self.demand += o.demand;
-        self.served += o.served;
-        self.short += o.short;
-        self.stock_value += o.stock_value;
-        self.cycles += o.cycles;
-        self.bad_cycles += o.bad_cycles;
-        self.periods = self.periods.max(o.periods);
-    }
-}
-
 /// Inputs of one SKU's simulation.
 pub struct SkuPolicy<'a> {
-    /// The planned row (state today, today's order, lead time, MOQ, multiple, review).
+    /// The planned row (state today, lead time, review).
     pub row: &'a PlanRow,
-    /// Reorder point and order-up-to level per future period (the last repeats).
-    pub levels: Vec<(f64, f64)>,
+    /// Its policy with time-phased levels.
+    pub policy: RowPolicy,
     /// Open orders: (period offset, units).
     pub pipeline: Vec<(usize, f64)>,
 }
@@ -101,21 +77,21 @@ pub struct SkuPolicy<'a> {
 /// Policies of every planned SKU: the plan's time-phased levels and the open orders due in
 /// each future period.
 pub fn policies<'a>(plan: &'a Plan, pipeline: impl Fn(&PlanRow) -> Vec<(usize, f64)>) -> Vec<SkuPolicy<'a>> {
-    let mut by_sku: std::collections::HashMap<&str, Vec<(f64, f64)>> = std::collections::HashMap::new();
+    let mut by_sku: std::collections::HashMap<&str, Vec<PeriodRow>> = std::collections::HashMap::new();
     for p in &plan.by_period {
-        by_sku.entry(p.sku.as_str()).or_default().push((p.reorder_point, p.order_up_to));
+        by_sku.entry(p.sku.as_str()).or_default().push(p.clone());
     }
     plan.rows
         .iter()
         .map(|row| SkuPolicy {
             row,
-            levels: by_sku.remove(row.sku.as_str()).unwrap_or_else(|| vec![(row.reorder_point, row.order_up_to)]),
+            policy: row.policy(by_sku.get(row.sku.as_str()).map_or(&[][..], |v| v.as_slice())),
             pipeline: pipeline(row),
         })
         .collect()
 }
 
-/// Runs one future of one SKU. `demand(t, rng)` draws period `t`'s demand.
+/// Runs one future of one SKU through the engine. `demand(t, rng)` draws period `t`'s demand.
 fn run_path(
     p: &SkuPolicy,
     periods: usize,
@@ -124,76 +100,24 @@ fn run_path(
     mut demand: impl FnMut(usize, &mut ChaCha8Rng) -> f64,
 ) -> Tally {
     let r = p.row;
-    let review = r.review_periods.max(1.0).round() as usize;
-    let mut incoming = vec![0.0; periods + 1];
-    for &(t, q) in &p.pipeline {
-        incoming[t.min(periods)] += q;
-    }
+    let mut lead_rng = rng.clone();
+    lead_rng.set_stream(1);
     let mut lead = lead_draw(r.lead_time_days, r.lead_time_sd_days, period_days);
-    // Today's suggestion.
-    if r.order_qty > 0.0 {
-        let at = lead(rng);
-        if at <= periods {
-            incoming[at] += r.order_qty;
-        }
-    }
-    let mut avail = r.on_hand - r.open_backorders;
-    let mut on_order: f64 = incoming.iter().sum();
-    let mut tally = Tally::default();
-    let mut stockout_in_cycle = false;
+    let mut flow = Flow::new(r.on_hand - r.open_backorders, &p.pipeline);
     // Today's stock and orders are whatever history left: count from the period the policy's
     // own orders can have arrived (lead time plus a review), so the figures describe the policy.
-    let warmup =
-        (((r.lead_time_days + 2.0 * r.lead_time_sd_days) / period_days).ceil() as usize + review).min(periods / 2);
-    let mut counted = false;
-    for t in 0..periods {
-        if t == warmup {
-            counted = true;
-            stockout_in_cycle = false;
-        }
-        if incoming[t] > 0.0 {
-            if t > warmup {
-                tally.cycles += 1.0;
-                tally.bad_cycles += f64::from(u8::from(stockout_in_cycle));
-                stockout_in_cycle = false;
-            }
-            avail += incoming[t];
-            on_order -= incoming[t];
-        }
-        let (s, big_s) = p.levels[t.min(p.levels.len() - 1)];
-        if t > 0 && t % review == 0 {
-            let position = avail + on_order;
-            if position <= s {
-                let q = round_order(big_s - position, r.moq, r.order_multiple);
-                if q > 0.0 {
-                    let at = t + lead(rng);
-                    on_order += q;
-                    if at < incoming.len() {
-                        if at == t {
-                            avail += q;
-                            on_order -= q;
-                        } else {
-                            incoming[at] += q;
-                        }
-                    }
-                }
-            }
-        }
-        let d = demand(t, rng);
-        let served = d.min(avail.max(0.0));
-        avail -= d;
-        if counted {
-            tally.demand += d;
-            tally.served += served;
-            tally.short += d - served;
-            if d > served + 1e-9 {
-                stockout_in_cycle = true;
-            }
-            tally.stock_value += avail.max(0.0) * r.unit_cost;
-        }
-    }
-    tally.stock_value /= (periods - warmup).max(1) as f64;
-    tally.periods = (periods - warmup) as f64;
+    let warmup = (((r.lead_time_days + 2.0 * r.lead_time_sd_days) / period_days).ceil() as usize + r.review_ticks())
+        .min(periods / 2);
+    let mut tally = Tally::default();
+    engine::run(
+        &mut flow,
+        0..periods,
+        r.review_ticks(),
+        &p.policy,
+        |_| lead(&mut lead_rng),
+        |t| demand(t, rng),
+        |t, k| tally.add(k, t >= warmup),
+    );
     tally
 }
 
@@ -203,137 +127,81 @@ fn run_path(
 /// future has its own stream, so scenarios are compared on the same random demand.
 pub fn forward(fc: &Forecasts, policies: &[SkuPolicy], mc: &McSettings) -> McResult {
     // Fixed chunks summed in order: the totals do not depend on how threads split the work.
-    let chunks: Vec<Vec<Tally>> = policies
+    // Per future: (totals over SKUs, periods counted, average stock value).
+    type Acc = (Tally, f64, f64);
+    let chunks: Vec<Vec<Acc>> = policies
         .par_chunks(64)
         .map(|chunk| {
-            let mut acc = vec![Tally::default(); mc.paths];
+            let mut acc: Vec<Acc> = vec![(Tally::default(), 0.0, 0.0); mc.paths];
             for p in chunk {
                 let i = p.row.sku_index as usize;
                 let base = mc.seed ^ fnv(&p.row.sku);
                 for (k, slot) in acc.iter_mut().enumerate() {
                     let mut rng = ChaCha8Rng::seed_from_u64(base ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                    *slot += run_path(p, mc.periods, mc.period_days, &mut rng, |t, rng| fc.period(i, t).sample(rng));
+                    let t = run_path(p, mc.periods, mc.period_days, &mut rng, |t, rng| fc.period(i, t).sample(rng));
+                    slot.0.merge(&t);
+                    slot.1 = slot.1.max(t.ticks);
+                    slot.2 += if t.ticks > 0.0 { t.stock / t.ticks * p.row.unit_cost } else { 0.0 };
                 }
             }
             acc
         })
         .collect();
-    let mut per_path = vec![Tally::default(); mc.paths];
+    let mut per_path: Vec<Acc> = vec![(Tally::default(), 0.0, 0.0); mc.paths];
     for c in chunks {
         for (x, y) in per_path.iter_mut().zip(c) {
-            *x += y;
+            x.0.merge(&y.0);
+            x.1 = x.1.max(y.1);
+            x.2 += y.2;
         }
     }
-    let counted = per_path.iter().map(|t| t.periods).fold(0.0, f64::max).max(1.0);
-    let years = counted / mc.per_year;
-    let cycles: f64 = per_path.iter().map(|t| t.cycles).sum();
-    let bad: f64 = per_path.iter().map(|t| t.bad_cycles).sum();
+    let cycles: f64 = per_path.iter().map(|t| t.0.cycles).sum();
+    let bad: f64 = per_path.iter().map(|t| t.0.bad_cycles).sum();
     McResult {
-        fill_rate: spread(per_path.iter().map(|t| if t.demand > 0.0 { t.served / t.demand } else { 1.0 }).collect()),
+        fill_rate: spread(per_path.iter().map(|t| t.0.fill_rate()).collect()),
         cycle_service: if cycles > 0.0 { 1.0 - bad / cycles } else { f64::NAN },
-        backorder_units_per_year: spread(per_path.iter().map(|t| t.short / years).collect()),
-        avg_inventory_value: spread(per_path.iter().map(|t| t.stock_value).collect()),
+        backorder_units_per_year: spread(
+            per_path.iter().map(|t| (t.0.demand - t.0.served) / (t.1 / mc.per_year).max(1e-9)).collect(),
+        ),
+        avg_inventory_value: spread(per_path.iter().map(|t| t.2).collect()),
     }
 }
 
-/// Replays one SKU's actual demand through a policy; `levels(t)` gives the reorder point and
-/// order-up-to level in force at period `t`, `lead(rng)` draws a lead time in periods.
+/// Replays one SKU's actual demand through its policy (whose levels in force at period `t`
+/// were rebuilt from the data before it) from `start_stock`; `lead(rng)` draws a lead time in
+/// periods.
 pub fn replay(
     demand: &[f64],
     start_stock: f64,
     row: &PlanRow,
-    mut levels: impl FnMut(usize) -> (f64, f64),
+    policy: &RowPolicy,
     mut lead: impl FnMut(&mut ChaCha8Rng) -> usize,
     rng: &mut ChaCha8Rng,
 ) -> ReplayResult {
-    let periods = demand.len();
-    let review = row.review_periods.max(1.0).round() as usize;
-    let mut incoming = vec![0.0; periods + 1];
-    let mut avail = start_stock;
-    let mut on_order = 0.0;
+    let mut flow = Flow::new(start_stock, &[]);
     let mut out = ReplayResult::default();
-    let mut stockout_in_cycle = false;
-    for (t, &d) in demand.iter().enumerate() {
-        let received = incoming[t];
-        if received > 0.0 {
-            out.cycles += 1;
-            out.bad_cycles += usize::from(stockout_in_cycle);
-            stockout_in_cycle = false;
-            avail += received;
-            on_order -= received;
-        }
-        let (s, big_s) = levels(t);
-        let mut ordered = 0.0;
-        if t % review == 0 {
-            let position = avail + on_order;
-            if position <= s {
-                let q = round_order(big_s - position, row.moq, row.order_multiple);
-                if q > 0.0 {
-                    ordered = q;
-                    out.orders += 1;
-                    let at = t + lead(rng);
-                    on_order += q;
-                    if at == t {
-                        avail += q;
-                        on_order -= q;
-                    } else if at < incoming.len() {
-                        incoming[at] += q;
-                    }
-                }
-            }
-        }
-        let start = avail;
-        let served = d.min(avail.max(0.0));
-        avail -= d;
-        out.demand += d;
-        out.served += served;
-        if d > served + 1e-9 {
-            stockout_in_cycle = true;
-            out.stockout_periods += 1;
-        }
-        out.stock += avail.max(0.0);
-        out.trajectory.push(Step { start, end: avail, ordered, received, reorder_point: s });
-    }
-    out.periods = periods;
+    engine::run(
+        &mut flow,
+        0..demand.len(),
+        row.review_ticks(),
+        policy,
+        |_| lead(rng),
+        |t| demand[t],
+        |_, k| {
+            out.tally.add(k, true);
+            out.trajectory.push(*k);
+        },
+    );
     out
 }
 
 /// What a replay showed for one SKU.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReplayResult {
-    /// Periods replayed.
-    pub periods: usize,
-    /// Units demanded.
-    pub demand: f64,
-    /// Units served from stock when demanded.
-    pub served: f64,
-    /// Periods with unmet demand.
-    pub stockout_periods: usize,
-    /// Replenishment cycles completed (receipts after the first period).
-    pub cycles: usize,
-    /// Of which with a stockout.
-    pub bad_cycles: usize,
-    /// Orders placed.
-    pub orders: usize,
-    /// Sum of end-of-period stock (for the average).
-    pub stock: f64,
+    /// Units, cycles, stock and orders.
+    pub tally: Tally,
     /// Per period.
-    pub trajectory: Vec<Step>,
-}
-
-/// One replayed period.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Step {
-    /// Stock after receipts at the start (negative: backorders waiting).
-    pub start: f64,
-    /// Stock at the end, after demand.
-    pub end: f64,
-    /// Units ordered at the start.
-    pub ordered: f64,
-    /// Units received at the start.
-    pub received: f64,
-    /// Reorder point in force.
-    pub reorder_point: f64,
+    pub trajectory: Vec<Tick>,
 }
 
 /// Draws a lead time in periods around `mean_days` with `sd_days`.

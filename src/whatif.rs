@@ -3,7 +3,47 @@
 //! one ABC class or supplier, and is checked by simulating many futures under its policy.
 
 use crate::error::{Error, Result};
-use crate::plan::{Adjust, LeadChange};
+
+/// How a lead time changes in a scenario.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LeadChange {
+    /// Multiply by a factor.
+    Factor(f64),
+    /// Set to a number of days.
+    Days(f64),
+    /// Add (or remove) days.
+    Plus(f64),
+}
+
+/// A scenario's changes, applied to the items in its scope (all items without one).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Adjust {
+    /// Only items of this ABC class.
+    pub abc: Option<char>,
+    /// Only items of this supplier.
+    pub supplier: Option<String>,
+    /// Cycle service target.
+    pub service: Option<f64>,
+    /// Fill-rate target.
+    pub fill_rate: Option<f64>,
+    /// Lead-time change.
+    pub lead_time: Option<LeadChange>,
+    /// Factor on the lead-time standard deviation.
+    pub lead_time_sd: Option<f64>,
+    /// Factor on demand.
+    pub demand: Option<f64>,
+    /// Review period in periods.
+    pub review: Option<f64>,
+    /// Factor on MOQs.
+    pub moq: Option<f64>,
+}
+
+impl Adjust {
+    /// True when the scenario applies to an item of class `abc` from `supplier`.
+    pub fn applies(&self, abc: char, supplier: &str) -> bool {
+        self.abc.is_none_or(|a| a == abc) && self.supplier.as_deref().is_none_or(|s| s == supplier)
+    }
+}
 
 /// A named scenario.
 #[derive(Debug, Clone, PartialEq)]

@@ -43,13 +43,26 @@ fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let text = fs::read_to_string(path).expect("output exists");
     let mut lines = text.lines();
     let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    lines
-        .map(|l| {
-            // The reason column is last and quoted; split only the plain columns before it.
-            let cells: Vec<String> = l.splitn(header.len(), ',').map(String::from).collect();
-            header.iter().cloned().zip(cells).collect()
-        })
-        .collect()
+    lines.map(|l| header.iter().cloned().zip(cells(l)).collect()).collect()
+}
+
+/// The cells of one CSV line; a quoted cell may hold commas and doubled quotes.
+fn cells(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
 }
 
 fn num(row: &std::collections::HashMap<String, String>, col: &str) -> f64 {
@@ -79,18 +92,20 @@ fn plan_numbers_of_one_sku_match_a_hand_calculation() {
     assert!((num(a, "demand_sd_per_period") - 10f64.sqrt()).abs() < 1e-3);
     // Receipts after 7 and 21 days: mean 14 days = 2 weeks, sd sqrt(98) days = sqrt(2) weeks.
     assert!((num(a, "lead_time_days") - 14.0).abs() < 1e-9);
-    // P = 2 + 1 review week; SS = 1.644854 * sqrt(3*10 + 10^2 * 2); ROP = 10*3 + SS; S = ROP + 10.
+    // P = 2 + 1 review week; SS = 1.644854 * sqrt(3*10 + 10^2 * 2). Periodic review with no order
+    // cost and no MOQ is the textbook (R,S): S = d P + SS = 30 + SS, and s = S.
     let ss = 1.644_853_626_951_472 * 230f64.sqrt();
     assert!((num(a, "safety_stock") - ss).abs() < 1e-3);
+    assert!((num(a, "order_up_to") - (30.0 + ss)).abs() < 1e-3);
     assert!((num(a, "reorder_point") - (30.0 + ss)).abs() < 1e-3);
-    assert!((num(a, "order_up_to") - (40.0 + ss)).abs() < 1e-3);
+    assert_eq!(a["policy"], "R,S");
     // Position: 15 on hand + 5 on order - 2 open backorders = 18.
     assert_eq!(num(a, "on_order"), 5.0);
     assert_eq!(num(a, "open_backorders"), 2.0);
     assert_eq!(num(a, "inventory_position"), 18.0);
-    // Order up to S: 40 + 24.946 - 18 = 46.95 -> 47 whole units; value 47 * 2.5.
-    assert_eq!(num(a, "order_qty"), 47.0);
-    assert_eq!(num(a, "order_value"), 117.5);
+    // Order up to S: 30 + 24.946 - 18 = 36.95 -> 37 whole units; value 37 * 2.5.
+    assert_eq!(num(a, "order_qty"), 37.0);
+    assert_eq!(num(a, "order_value"), 92.5);
     assert_eq!(a["expected_arrival"], "2024-03-11");
 
     // B: weekly 3, planned 7 days, position 100 > ROP: nothing ordered; not in proposals.
@@ -118,6 +133,33 @@ fn moq_and_order_multiple_are_applied() {
     assert_eq!(num(b, "cycle_qty"), 50.0);
     assert_eq!(num(b, "order_qty"), 72.0);
     assert!(b["reason"].contains("multiple of 12"));
+    assert_eq!(b["policy"], "R,s,S");
+}
+
+/// An item with customers waiting and no demand forecast orders at least the shortfall.
+#[test]
+fn open_backorders_without_a_forecast_are_ordered() {
+    let t = tempfile::tempdir().unwrap();
+    fixture(t.path());
+    write(
+        t.path(),
+        "items.csv",
+        "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,ACME,2.5,14,0,1\nB,BOLT,4,7,50,12\nC,ACME,3,14,0,1\n",
+    );
+    write(t.path(), "inventory.csv", "sku,on_hand\nA,15\nB,100\nC,0\n");
+    write(
+        t.path(),
+        "backorders.csv",
+        "date,sku,qty,filled_date\n2024-02-20,A,2,\n2024-02-01,A,9,2024-02-05\n2024-02-22,C,4,\n",
+    );
+    let out = t.path().join("out");
+    replen().args(["plan", "--as-of", "2024-02-26", "--data"]).arg(t.path()).arg("--out").arg(&out).assert().success();
+    let policy = read_csv(&out.join("policy.csv"));
+    let c = policy.iter().find(|r| r["sku"] == "C").unwrap();
+    assert_eq!(num(c, "demand_per_period"), 0.0);
+    assert_eq!(num(c, "inventory_position"), -4.0);
+    assert_eq!(num(c, "order_qty"), 4.0);
+    assert!(c["reason"].contains("shortfall"), "{}", c["reason"]);
 }
 
 #[test]

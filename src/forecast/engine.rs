@@ -23,17 +23,19 @@ pub struct EngineSettings {
     pub season: usize,
     /// Backtest origins per SKU.
     pub folds: usize,
+    /// Periods per backtest window: the horizon, at most half a year (and at least 1).
+    pub window: usize,
 }
 
 impl EngineSettings {
     /// Settings for a horizon and season with the default model choice and three folds.
     pub fn new(horizon: usize, season: usize, model: ModelChoice) -> Self {
-        EngineSettings { horizon: horizon.max(1), model, season, folds: 3 }
+        let horizon = horizon.max(1);
+        EngineSettings { horizon, model, season, folds: 3, window: horizon.min((season / 2).max(1)).max(1) }
     }
 
-    /// Periods per backtest window: the horizon, at most half a year (and at least 1).
     fn window(&self) -> usize {
-        self.horizon.min((self.season / 2).max(1)).max(1)
+        self.window
     }
 
     /// Moving-average window: a year for monthly data, a quarter for weekly, four weeks daily.
@@ -69,6 +71,24 @@ pub struct SkuForecast {
     /// For intermittent classes: recent probability of demand in a period, and the mean and
     /// variance of non-zero demand sizes in the history.
     pub sizes: Option<(f64, f64, f64)>,
+    /// Share of the last year's periods with any demand (1 for demand every period).
+    pub nonzero_share: f64,
+    /// The honest error: the option chosen on the older backtest folds, forecast on the latest
+    /// fold that did not choose it (`None` with fewer than two folds).
+    pub holdout: Option<Holdout>,
+}
+
+/// A held-out backtest window of one SKU.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holdout {
+    /// Forecast per period of the window (portfolio level applied).
+    pub forecast: Vec<f32>,
+    /// What happened.
+    pub actual: Vec<f32>,
+    /// Mean squared one-period error of that option on the older folds that chose it.
+    pub var: f64,
+    /// Intermittent size profile from the data before the window (as [`SkuForecast::sizes`]).
+    pub sizes: Option<(f64, f64, f64)>,
 }
 
 impl SkuForecast {
@@ -97,11 +117,22 @@ fn size_profile(y: &[f64], year: usize) -> Option<(f64, f64, f64)> {
     Some((prob, m, v))
 }
 
+/// Share of the last `year` periods with demand.
+fn nonzero_share(y: &[f64], year: usize) -> f64 {
+    let recent = &y[y.len().saturating_sub(year.max(1))..];
+    if recent.is_empty() {
+        return 1.0;
+    }
+    recent.iter().filter(|v| **v > 0.0).count() as f64 / recent.len() as f64
+}
+
 /// Portfolio-wide corrections learned from the backtests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
-    /// Actual over forecast demand in the backtests; multiplies every mean.
+    /// Demand-weighted mean of the class level factors (for the summary).
     pub level: f64,
+    /// Level factor per demand class (see `level_factors`): multiplies its SKUs' means.
+    pub levels: Vec<(DemandClass, f64)>,
     /// Tail probabilities used for the 50%, 80% and 90% bands (nominal 0.25, 0.10, 0.05).
     pub tails: [f64; 3],
     /// Backtest coverage of the three bands with the calibrated tails.
@@ -124,6 +155,7 @@ impl Default for Calibration {
     fn default() -> Self {
         Calibration {
             level: 1.0,
+            levels: Vec::new(),
             tails: [0.25, 0.10, 0.05],
             coverage: [f64::NAN; 3],
             window_corr: 1.0,
@@ -206,6 +238,12 @@ impl Forecasts {
             left -= w;
             t += 1;
         }
+        DemandDist::new(mean, self.span_var(f.var, span), f.discrete)
+    }
+
+    /// Variance of the error of a sum over `span` periods whose one-period error variance is
+    /// `var`: it grows with the span as the backtests showed errors add up over a window.
+    pub fn span_var(&self, var: f64, span: f64) -> f64 {
         let c = &self.calibration;
         let span = span.max(0.0);
         let corr = if c.window > 1 {
@@ -213,7 +251,7 @@ impl Forecasts {
         } else {
             1.0
         };
-        DemandDist::new(mean, f.var * span * corr.max(1.0), f.discrete)
+        var * span * corr.max(1.0)
     }
 }
 
@@ -375,10 +413,11 @@ fn trial(raw: &[f64], s: &EngineSettings) -> Trial {
     for o in &origins {
         t.actual.extend_from_slice(&raw[*o..*o + w]);
     }
-    // Fit once before the latest origin; each fold reruns the states to its own origin.
-    if let Some(&last) = origins.first() {
+    // Parameters are estimated once, before the OLDEST origin, so no fold's window was seen
+    // in fitting; each fold then runs the states on to its own origin.
+    if let Some(&oldest) = origins.last() {
         for (k, m) in models.iter().enumerate() {
-            let Some(fit) = m.fit(&t.y[..last]) else { continue };
+            let Some(fit) = m.fit(&t.y[..oldest]) else { continue };
             let mut f = Vec::with_capacity(t.actual.len());
             for o in &origins {
                 f.extend(fit.predict(&t.y[..*o], w));
@@ -464,9 +503,12 @@ fn finish(t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s: &En
             history: 0,
             outliers: 0,
             sizes: None,
+            nonzero_share: 0.0,
+            holdout: None,
         };
         return Outcome { fc, bt: Backtest::default() };
     }
+    let holdout = holdout(&t, default, level, s);
     // Own best option, unless the class's portfolio choice is within the margin.
     let mut best: Option<(Choice, f64, Vec<f64>)> = None;
     for c in options(&t) {
@@ -535,8 +577,56 @@ fn finish(t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s: &En
             DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead => size_profile(&t.y, s.season),
             _ => None,
         },
+        nonzero_share: nonzero_share(&t.y, s.season),
+        holdout,
     };
     Outcome { fc, bt: Backtest { forecast: bt_forecast, actual: t.actual } }
+}
+
+/// The honest error of a SKU: the same choice as the final one (own best option, unless the
+/// class's choice is within the margin) made on the older folds only, with its variance
+/// measured the same way; then that choice's forecast and the actuals of the latest fold,
+/// which played no part in the choice (nor in any fit: parameters come from before the
+/// oldest origin).
+fn holdout(t: &Trial, default: Option<&Choice>, level: f64, s: &EngineSettings) -> Option<Holdout> {
+    let w = s.window();
+    if t.actual.len() < 2 * w {
+        return None;
+    }
+    let (latest, older) = t.actual.split_at(w);
+    let scaled = |c: &Choice| -> Option<Vec<f64>> {
+        choice_forecast(t, c).map(|f| f.into_iter().map(|v| (v * level).max(0.0)).collect())
+    };
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    for c in options(t) {
+        let Some(f) = scaled(&c) else { continue };
+        let e = mse(&f[w..], older);
+        if best.as_ref().is_none_or(|b| e < b.0) {
+            best = Some((e, f));
+        }
+    }
+    if let (Some(d), Some(b)) = (default, best.as_ref()) {
+        if let Some(f) = scaled(d) {
+            let e = mse(&f[w..], older);
+            if b.0 >= (1.0 - OVERRIDE_MARGIN) * e {
+                best = Some((e, f));
+            }
+        }
+    }
+    let (_, f) = best?;
+    let var = recent_mse(&f[w..], older, w);
+    let origin = t.y.len() - w;
+    Some(Holdout {
+        forecast: f[..w].iter().map(|v| *v as f32).collect(),
+        actual: latest.iter().map(|v| *v as f32).collect(),
+        var,
+        sizes: match t.class {
+            DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead => {
+                size_profile(&t.y[..origin], s.season)
+            }
+            _ => None,
+        },
+    })
 }
 
 fn average(fits: &[(usize, Box<dyn Fitted>)], y: &[f64], h: usize) -> Vec<f64> {
@@ -557,22 +647,64 @@ fn forecast_sku(raw: &[f64], s: &EngineSettings) -> Outcome {
 /// Most backtest points used to calibrate quantile levels (evenly thinned beyond).
 const MAX_CAL_POINTS: usize = 60_000;
 
-/// The level factor: actual over forecast demand in the backtests, with each SKU forecast by
-/// its class's portfolio choice (chosen on all SKUs at once, so a SKU's own lucky pick does not
-/// flatter it). `None` with fewer than 20 SKUs backtested.
-fn level_factor(trials: &[Trial], defaults: &[(DemandClass, Choice)]) -> Option<f64> {
-    let (mut sum_a, mut sum_f, mut with) = (0.0, 0.0, 0usize);
-    for t in trials.iter().filter(|t| !t.scored.is_empty()) {
+/// SKUs at which a class's own level factor counts as much as no factor (1).
+const LEVEL_PRIOR_SKUS: f64 = 50.0;
+
+/// Level factors per demand class: actual over forecast demand on the OLDER backtest folds,
+/// each SKU forecast by its class's portfolio choice; shrunk toward 1 by the SKUs it rests on;
+/// and kept only where it also lowers the absolute error on the LATEST fold, which it was not
+/// learned on. Classes with fewer than 20 backtested SKUs keep 1. `None` when no class has
+/// 20, which also leaves the quantile levels nominal.
+fn level_factors(trials: &[Trial], defaults: &[(DemandClass, Choice)], w: usize) -> Option<Vec<(DemandClass, f64)>> {
+    // Per class: actual and forecast sums on older folds, absolute errors on the latest fold
+    // without and with the factor (filled in a second pass), SKUs.
+    let mut acc: Vec<(DemandClass, f64, f64, usize)> = Vec::new();
+    let fold = |t: &Trial| -> Option<Vec<f64>> {
         let d = defaults.iter().find(|(c, _)| *c == t.class).map_or(Choice::All, |(_, c)| c.clone());
-        let Some(f) = choice_forecast(t, &d).or_else(|| choice_forecast(t, &Choice::All)) else { continue };
-        sum_a += t.actual.iter().sum::<f64>();
-        sum_f += f.iter().sum::<f64>();
-        with += 1;
+        choice_forecast(t, &d).or_else(|| choice_forecast(t, &Choice::All)).filter(|f| f.len() > w)
+    };
+    for t in trials.iter().filter(|t| !t.scored.is_empty()) {
+        let Some(f) = fold(t) else { continue };
+        let (a, fc) = (t.actual[w..].iter().sum::<f64>(), f[w..].iter().sum::<f64>());
+        match acc.iter_mut().find(|x| x.0 == t.class) {
+            Some(x) => {
+                x.1 += a;
+                x.2 += fc;
+                x.3 += 1;
+            }
+            None => acc.push((t.class, a, fc, 1)),
+        }
     }
-    (with >= 20 && sum_f > 0.0).then(|| (sum_a / sum_f).clamp(0.5, 1.5))
+    if acc.iter().all(|x| x.3 < 20) {
+        return None;
+    }
+    let raw: Vec<(DemandClass, f64)> = acc
+        .iter()
+        .map(|&(c, a, f, n)| {
+            let k = if n >= 20 && f > 0.0 { (a / f).clamp(0.5, 1.5) } else { 1.0 };
+            (c, 1.0 + (k - 1.0) * n as f64 / (n as f64 + LEVEL_PRIOR_SKUS))
+        })
+        .collect();
+    // Validation on the latest fold.
+    let mut errs: Vec<(DemandClass, f64, f64)> = raw.iter().map(|x| (x.0, 0.0, 0.0)).collect();
+    for t in trials.iter().filter(|t| !t.scored.is_empty()) {
+        let Some(f) = fold(t) else { continue };
+        let Some(k) = raw.iter().find(|x| x.0 == t.class).map(|x| x.1) else { continue };
+        let e = errs.iter_mut().find(|x| x.0 == t.class).expect("every class has a row");
+        for (fv, av) in f[..w].iter().zip(&t.actual[..w]) {
+            e.1 += (fv - av).abs();
+            e.2 += (k * fv - av).abs();
+        }
+    }
+    Some(
+        raw.into_iter()
+            .zip(errs)
+            .map(|((c, k), (_, without, with))| (c, if with < without { k } else { 1.0 }))
+            .collect(),
+    )
 }
 
-fn calibrate(out: &[Outcome], w: usize, level: Option<f64>) -> Calibration {
+fn calibrate(out: &[Outcome], w: usize, levels: Option<Vec<(DemandClass, f64)>>) -> Calibration {
     let (mut win_num, mut win_den) = (0.0, 0.0);
     for o in out {
         if o.bt.forecast.is_empty() {
@@ -592,8 +724,17 @@ fn calibrate(out: &[Outcome], w: usize, level: Option<f64>) -> Calibration {
             cal.bt_actual += a;
         }
     }
-    let Some(level) = level else { return cal };
-    cal.level = level;
+    let Some(levels) = levels else { return cal };
+    // The demand-weighted mean factor, for the one-line summary.
+    let (mut num, mut den) = (0.0, 0.0);
+    for o in out {
+        let k = levels.iter().find(|x| x.0 == o.fc.class).map_or(1.0, |x| x.1);
+        let a: f64 = o.bt.actual.iter().sum();
+        num += k * a;
+        den += a;
+    }
+    cal.level = if den > 0.0 { num / den } else { 1.0 };
+    cal.levels = levels;
     if win_den > 0.0 {
         cal.window_corr = (win_num / win_den).clamp(1.0, w as f64);
     }
@@ -638,18 +779,68 @@ fn calibrate(out: &[Outcome], w: usize, level: Option<f64>) -> Calibration {
 pub fn forecast_all(series: &[&[f64]], s: &EngineSettings) -> Forecasts {
     let trials: Vec<Trial> = series.par_iter().map(|y| trial(y, s)).collect();
     let defaults = if s.model == ModelChoice::Auto { portfolio_choices(&trials) } else { Vec::new() };
-    let level = level_factor(&trials, &defaults);
+    let levels = level_factors(&trials, &defaults, s.window());
     let out: Vec<Outcome> = trials
         .into_par_iter()
         .zip(series.par_iter())
         .map(|(t, y)| {
             let d = defaults.iter().find(|(c, _)| *c == t.class).map(|(_, c)| c);
-            finish(t, y.len(), d, level.unwrap_or(1.0), s)
+            let k = levels.as_ref().and_then(|l| l.iter().find(|x| x.0 == t.class)).map_or(1.0, |x| x.1);
+            finish(t, y.len(), d, k, s)
         })
         .collect();
-    let calibration = calibrate(&out, s.window(), level);
+    let mut out = out;
+    pool_sizes(&mut out, series);
+    let calibration = calibrate(&out, s.window(), levels);
     let skus = out.into_iter().map(|o| o.fc).collect();
     Forecasts { skus, calibration }
+}
+
+/// Non-zero periods at which a SKU's own size variability counts as much as its class's.
+const SIZE_PRIOR: f64 = 10.0;
+
+/// Partial pooling of demand-size variability: each intermittent SKU's squared coefficient of
+/// variation of non-zero demands is shrunk toward its class's, weighted by its count of
+/// non-zero periods. A few lumps say little about how large the next one can be, and the
+/// sample variance of skewed sizes mostly falls short of the true one.
+fn pool_sizes(out: &mut [Outcome], series: &[&[f64]]) {
+    let nonzero = |y: &[f64]| y.iter().filter(|v| **v > 0.0).count() as f64;
+    let mut classes: Vec<(DemandClass, f64, f64)> = Vec::new();
+    for (o, y) in out.iter().zip(series) {
+        if let Some((_, m, v)) = o.fc.sizes {
+            if m > 0.0 {
+                let n = nonzero(y);
+                match classes.iter_mut().find(|c| c.0 == o.fc.class) {
+                    Some(c) => {
+                        c.1 += n * v / (m * m);
+                        c.2 += n;
+                    }
+                    None => classes.push((o.fc.class, n * v / (m * m), n)),
+                }
+            }
+        }
+    }
+    for (o, y) in out.iter_mut().zip(series) {
+        let Some(&(_, sum, n_all)) = classes.iter().find(|c| c.0 == o.fc.class) else { continue };
+        if n_all <= 0.0 {
+            continue;
+        }
+        let class_cv2 = sum / n_all;
+        let n = nonzero(y);
+        let shrink = |sizes: &mut Option<(f64, f64, f64)>, n: f64| {
+            if let Some((p, m, v)) = *sizes {
+                if m > 0.0 {
+                    let cv2 = (n * v / (m * m) + SIZE_PRIOR * class_cv2) / (n + SIZE_PRIOR);
+                    *sizes = Some((p, m, cv2 * m * m));
+                }
+            }
+        };
+        shrink(&mut o.fc.sizes, n);
+        if let Some(h) = o.fc.holdout.as_mut() {
+            let before = n - h.actual.iter().filter(|v| **v > 0.0).count() as f64;
+            shrink(&mut h.sizes, before.max(0.0));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -667,6 +858,8 @@ mod tests {
             history: 10,
             outliers: 0,
             sizes: None,
+            nonzero_share: 1.0,
+            holdout: None,
         };
         Forecasts { skus: vec![f], calibration: Calibration::default() }
     }

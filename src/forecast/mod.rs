@@ -9,7 +9,7 @@ pub mod optim;
 
 use serde::Serialize;
 
-pub use engine::{forecast_all, Calibration, EngineSettings, Forecasts, SkuForecast};
+pub use engine::{forecast_all, Calibration, EngineSettings, Forecasts, Holdout, SkuForecast};
 
 /// Syntetos-Boylan cut-off on the average demand interval.
 pub const ADI_CUT: f64 = 1.32;

@@ -1,0 +1,35 @@
+//! `replen check`: validate every file of an input folder and summarise it.
+
+use super::*;
+
+/// What `check` found.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// Rows per file read.
+    pub rows: Vec<(String, usize)>,
+    /// Distinct SKUs across all files.
+    pub skus: usize,
+    /// Distinct SKUs with sales.
+    pub skus_with_sales: usize,
+    /// First and last sales date.
+    pub span: Option<(NaiveDate, NaiveDate)>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Validates every file present in `dir`.
+pub fn check(dir: &Path) -> Result<CheckReport> {
+    let ds =
+        Dataset::load(dir, Load { sales_details: true, planning: true, planning_required: false, backorders: true })?;
+    let mut seen = vec![false; ds.skus.len()];
+    for &s in &ds.sales.sku {
+        seen[s as usize] = true;
+    }
+    Ok(CheckReport {
+        rows: ds.rows.clone(),
+        skus: ds.skus.len(),
+        skus_with_sales: seen.iter().filter(|x| **x).count(),
+        span: ds.sales_span(),
+        warnings: ds.warnings.clone(),
+    })
+}

@@ -1,0 +1,44 @@
+//! `replen forecast`: forecast every SKU with sales and write the quantiles.
+
+use super::*;
+
+/// Summary of a forecast run.
+#[derive(Debug, Clone)]
+pub struct ForecastSummary {
+    /// Planning date used.
+    pub as_of: NaiveDate,
+    /// SKUs forecast.
+    pub skus: usize,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// The calibration in words.
+    pub calibration: String,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// `replen forecast`: forecast every SKU with sales and write `forecast.csv`.
+pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
+    let load = Load { backorders: o.settings.sales_are == crate::series::SalesAre::Shipments, ..Default::default() };
+    let ds = Dataset::load(&o.data, load)?;
+    let as_of = as_of(&ds, o.as_of)?;
+    let f = run_forecasts(&ds, o, as_of);
+    let skus = sorted_skus(&ds, |s| !f.set.series[s as usize].values.is_empty());
+    let mut warnings = ds.warnings.clone();
+    warnings.extend(partial_period(o, as_of));
+    let without = ds.skus.len() - skus.len();
+    if without > 0 {
+        warnings.push(format!("{without} SKU(s) have no sales before {as_of} and are not forecast"));
+    }
+    let file = o.out.join("forecast.csv");
+    write_forecast(&ds, &f, &skus, &file)?;
+    let models = o.out.join("forecast_models.csv");
+    write_models(&ds, &f, &skus, &models)?;
+    Ok(ForecastSummary {
+        as_of,
+        skus: skus.len(),
+        files: vec![file, models],
+        calibration: calibration_note(&f),
+        warnings,
+    })
+}

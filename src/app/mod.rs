@@ -1,0 +1,219 @@
+//! The commands as library calls: each loads what it needs, runs the stages in order and
+//! writes its outputs, returning a summary for the binary to print.
+
+use std::path::{Path, PathBuf};
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rand::SeedableRng;
+use rayon::prelude::*;
+
+use crate::config::{ServiceMeasure, Settings};
+use crate::error::{Error, Result};
+use crate::forecast::dist::LEVEL_NAMES;
+use crate::forecast::{forecast_all, pattern, EngineSettings, Forecasts as Engine, ModelChoice};
+use crate::ingest::{Dataset, Load};
+use crate::kpi::{self as kpis, Kpis};
+use crate::leadtime::lead_times;
+use crate::leadtime::scheduled_receipts;
+use crate::leadtime::Stats;
+use crate::output::{write_csv, Table};
+use crate::period::add_days;
+use crate::plan::{abc_of, plan, plan_with, r3, Plan, PlanRow};
+use crate::report::{self, Extra, ReportInput, TradeOff};
+use crate::series::SeriesSet;
+use crate::simulate::{self as sim, McResult, McSettings};
+use crate::whatif::{Adjust, Scenario};
+
+mod check;
+mod forecast;
+mod kpi;
+mod plan;
+mod simulate;
+mod truth;
+mod whatif;
+
+pub use check::{check, CheckReport};
+pub use forecast::{forecast, ForecastSummary};
+use kpi::write_kpis;
+pub use kpi::{kpi, KpiSummary};
+use plan::run_plan_with;
+pub use plan::{plan_table, run_plan, trade_off, PlanSummary};
+pub use simulate::{run_simulate, SimSummary};
+pub use truth::{run_truth, TruthSummary};
+pub use whatif::{run_whatif, WhatIfRow};
+use whatif::{what_if, whatif_section, whatif_table};
+
+/// Options shared by the commands that read a data folder.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Input folder.
+    pub data: PathBuf,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Planning date; default the day after the last sales date.
+    pub as_of: Option<NaiveDate>,
+    /// Checked settings.
+    pub settings: Settings,
+    /// Model selection.
+    pub model: ModelChoice,
+    /// Draw per-SKU charts for every SKU (default: the ones that matter most).
+    pub all_charts: bool,
+    /// Told the name of each stage as it starts.
+    pub progress: Progress,
+}
+
+/// A stage callback for progress display; the default does nothing.
+#[derive(Clone, Default)]
+pub struct Progress(Option<std::sync::Arc<StageFn>>);
+
+/// The callback behind [`Progress`].
+type StageFn = dyn Fn(&str) + Send + Sync;
+
+impl Progress {
+    /// Calls `f` with each stage's name.
+    pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        Progress(Some(std::sync::Arc::new(f)))
+    }
+
+    /// Reports a stage.
+    pub fn stage(&self, name: &str) {
+        if let Some(f) = &self.0 {
+            f(name);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+/// The as-of date: given, or the day after the last sale.
+fn as_of(ds: &Dataset, given: Option<NaiveDate>) -> Result<NaiveDate> {
+    if let Some(d) = given {
+        return Ok(d);
+    }
+    let (_, last) = ds.sales_span().ok_or_else(|| Error::Setting {
+        name: "--as-of".into(),
+        value: String::new(),
+        expected: "a date, since the sales file has no dates".into(),
+    })?;
+    Ok(add_days(last, 1))
+}
+
+/// Series and their forecasts.
+pub struct Forecasts {
+    /// Demand series, one per SKU index.
+    pub set: SeriesSet,
+    /// Forecasts, one per SKU index.
+    pub fc: Engine,
+}
+
+/// A warning when the as-of date falls inside a period: that period's days before it are not
+/// history yet and are left out.
+fn partial_period(o: &RunOptions, as_of: NaiveDate) -> Option<String> {
+    let p = o.settings.period;
+    let start = p.start_of(as_of);
+    (start < as_of).then(|| {
+        format!(
+            "the as-of date {as_of} falls inside the {} starting {start}: its {} day(s) before {as_of} are left out of the history (use --as-of {start} or the next period start to choose)",
+            p.name(),
+            (as_of - start).num_days()
+        )
+    })
+}
+
+fn run_forecasts(ds: &Dataset, o: &RunOptions, as_of: NaiveDate) -> Forecasts {
+    forecasts_for(ds, o, as_of, o.settings.horizon)
+}
+
+/// Forecasts `horizon` periods ahead, with the backtests of the run's own horizon.
+fn forecasts_for(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize) -> Forecasts {
+    let s = &o.settings;
+    let set = SeriesSet::build(&ds.sales, ds.backorders.as_deref(), s.sales_are, s.period, as_of, ds.skus.len());
+    let mut es = EngineSettings::new(s.horizon, s.period.per_year(), o.model.clone());
+    es.horizon = horizon.max(1);
+    let series: Vec<&[f64]> = set.series.iter().map(|d| d.values.as_slice()).collect();
+    let fc = forecast_all(&series, &es);
+    Forecasts { set, fc }
+}
+
+fn write_forecast(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
+    let h = f.fc.skus.first().map_or(0, |x| x.mean.len());
+    let rows: Vec<(u32, usize)> = skus.iter().flat_map(|&s| (0..h).map(move |t| (s, t))).collect();
+    let q: Vec<[f64; 7]> = rows.iter().map(|&(s, t)| f.fc.quantiles(s as usize, t)).collect();
+    let sku = |s: u32| &f.fc.skus[s as usize];
+    let mut t = Table::new()
+        .text("sku", rows.iter().map(|&(s, _)| ds.skus.name(s)))
+        .date("period_start", rows.iter().map(|&(_, t)| f.set.future_start(t)))
+        .text("model", rows.iter().map(|&(s, _)| sku(s).model.as_str()))
+        .text("class", rows.iter().map(|&(s, _)| sku(s).class.name()))
+        .num("mean", rows.iter().map(|&(s, t)| r3(sku(s).mean[t])));
+    for (k, name) in LEVEL_NAMES.iter().enumerate() {
+        t = t.num(name, q.iter().map(|x| r3(x[k])));
+    }
+    write_csv(t, path)
+}
+
+/// Per-SKU model choice and backtest error: `forecast_models.csv`.
+fn write_models(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
+    let sku = |s: u32| &f.fc.skus[s as usize];
+    let pat: Vec<Option<crate::forecast::Pattern>> =
+        skus.iter().map(|&s| pattern(&f.set.series[s as usize].values)).collect();
+    let t = Table::new()
+        .text("sku", skus.iter().map(|&s| ds.skus.name(s)))
+        .text("class", skus.iter().map(|&s| sku(s).class.name()))
+        .text("model", skus.iter().map(|&s| sku(s).model.as_str()))
+        .int("history_periods", skus.iter().map(|&s| sku(s).history as u64))
+        .opt_num("adi", pat.iter().map(|p| p.map(|p| r3(p.adi))))
+        .opt_num("cv2", pat.iter().map(|p| p.map(|p| r3(p.cv2))))
+        .opt_num("backtest_rmsse", skus.iter().map(|&s| sku(s).backtest_rmsse.map(r3)))
+        .int("outliers_capped", skus.iter().map(|&s| sku(s).outliers as u64));
+    write_csv(t, path)
+}
+
+/// A one-line description of the portfolio calibration, for the run summary.
+fn calibration_note(f: &Forecasts) -> String {
+    let c = &f.fc.calibration;
+    if c.points == 0 {
+        return "forecast calibration: not enough history for backtests; nominal quantile levels used".into();
+    }
+    let per_class: Vec<String> = c.levels.iter().map(|(k, x)| format!("{} x{x:.3}", k.name())).collect();
+    format!(
+        "forecast calibration on {} backtest points: level factors (learned on older folds, kept where the latest fold confirmed them) {}; p10-p90 band uses levels {:.3}-{:.3} (backtest coverage {:.3}), p05-p95 uses {:.3}-{:.3} ({:.3})",
+        c.points,
+        per_class.join(", "),
+        c.tails[1],
+        1.0 - c.tails[1],
+        c.coverage[1],
+        c.tails[2],
+        1.0 - c.tails[2],
+        c.coverage[2]
+    )
+}
+
+/// The planning calibration in words: per demand class, how many held-out windows, the share
+/// the model's 95% level covered, and the level a 95% target is planned at.
+fn levels_note(p: &Plan) -> String {
+    let parts: Vec<String> = p
+        .levels
+        .coverage_at(0.95)
+        .iter()
+        .map(|(c, n, cov)| format!("{} {n} windows, 95% level covered {:.1}%", c.name(), 100.0 * cov))
+        .collect();
+    if parts.is_empty() {
+        "service calibration: no held-out backtest windows; nominal levels used".into()
+    } else {
+        format!("service calibration on held-out lead-time windows: {}", parts.join("; "))
+    }
+}
+
+/// Sorted SKU indices by code.
+fn sorted_skus(ds: &Dataset, keep: impl Fn(u32) -> bool) -> Vec<u32> {
+    let mut v: Vec<u32> = (0..ds.skus.len() as u32).filter(|s| keep(*s)).collect();
+    v.sort_by(|a, b| ds.skus.name(*a).cmp(ds.skus.name(*b)));
+    v
+}

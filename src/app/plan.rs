@@ -1,0 +1,323 @@
+//! `replen plan`: the weekly job. Forecast, plan every item, write the tables, KPIs, charts
+//! and the report (with the config file's what-if scenarios, when it has any).
+
+use super::*;
+
+/// Summary of a plan run.
+#[derive(Debug, Clone)]
+pub struct PlanSummary {
+    /// Planning date used.
+    pub as_of: NaiveDate,
+    /// Items planned.
+    pub skus: usize,
+    /// Proposal lines.
+    pub lines: usize,
+    /// Total value of the proposals.
+    pub order_value: f64,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// The forecast calibration in words.
+    pub calibration: String,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// `policy.csv` / `proposals.csv` columns.
+pub fn plan_table(rows: &[&PlanRow]) -> Table {
+    Table::new()
+        .text("po_number", rows.iter().map(|r| r.po_number.as_str()))
+        .text("sku", rows.iter().map(|r| r.sku.as_str()))
+        .text("supplier", rows.iter().map(|r| r.supplier.as_str()))
+        .text("abc", rows.iter().map(|r| r.abc.to_string()))
+        .text("xyz", rows.iter().map(|r| r.xyz.to_string()))
+        .text("class", rows.iter().map(|r| r.class))
+        .text("model", rows.iter().map(|r| r.model.as_str()))
+        .text("method", rows.iter().map(|r| r.method))
+        .text("service_measure", rows.iter().map(|r| r.service_measure))
+        .num("service_target", rows.iter().map(|r| r.service_target))
+        .num("on_hand", rows.iter().map(|r| r.on_hand))
+        .num("on_order", rows.iter().map(|r| r.on_order))
+        .num("open_backorders", rows.iter().map(|r| r.open_backorders))
+        .num("inventory_position", rows.iter().map(|r| r.inventory_position))
+        .num("demand_per_period", rows.iter().map(|r| r.demand_per_period))
+        .num("demand_sd_per_period", rows.iter().map(|r| r.demand_sd_per_period))
+        .num("lead_time_days", rows.iter().map(|r| r.lead_time_days))
+        .num("lead_time_sd_days", rows.iter().map(|r| r.lead_time_sd_days))
+        .text("lead_time_source", rows.iter().map(|r| r.lead_time_source))
+        .int("receipts", rows.iter().map(|r| r.receipts as u64))
+        .num("lead_time_demand", rows.iter().map(|r| r.lead_time_demand))
+        .num("protection_periods", rows.iter().map(|r| r.protection_periods))
+        .num("protection_demand", rows.iter().map(|r| r.protection_demand))
+        .num("protection_sd", rows.iter().map(|r| r.protection_sd))
+        .num("safety_factor", rows.iter().map(|r| r.safety_factor))
+        .num("safety_stock", rows.iter().map(|r| r.safety_stock))
+        .num("reorder_point", rows.iter().map(|r| r.reorder_point))
+        .num("order_up_to", rows.iter().map(|r| r.order_up_to))
+        .num("cycle_qty", rows.iter().map(|r| r.cycle_qty))
+        .opt_num("eoq", rows.iter().map(|r| r.eoq))
+        .num("expected_shortage", rows.iter().map(|r| r.expected_shortage))
+        .num("expected_fill_rate", rows.iter().map(|r| r.expected_fill_rate))
+        .num("expected_cycle_service", rows.iter().map(|r| r.expected_cycle_service))
+        .num("order_qty", rows.iter().map(|r| r.order_qty))
+        .num("unit_cost", rows.iter().map(|r| r.unit_cost))
+        .num("order_value", rows.iter().map(|r| r.order_value))
+        .num("safety_stock_value", rows.iter().map(|r| r.safety_stock_value))
+        .date("order_date", rows.iter().map(|r| r.order_date))
+        .date("expected_arrival", rows.iter().map(|r| r.expected_arrival))
+        .opt_date("projected_stockout_date", rows.iter().map(|r| r.projected_stockout))
+        .num("stockout_risk", rows.iter().map(|r| r.stockout_risk))
+        .text("reason", rows.iter().map(|r| r.reason.as_str()))
+        .text("policy", rows.iter().map(|r| r.shape.name()))
+        .num("service_level_used", rows.iter().map(|r| r.service_level_used))
+}
+
+pub(super) fn period_table(p: &Plan) -> Table {
+    let r = &p.by_period;
+    Table::new()
+        .text("sku", r.iter().map(|x| x.sku.as_str()))
+        .date("period_start", r.iter().map(|x| x.period_start))
+        .num("demand", r.iter().map(|x| x.demand))
+        .num("protection_demand", r.iter().map(|x| x.protection_demand))
+        .num("safety_stock", r.iter().map(|x| x.safety_stock))
+        .num("reorder_point", r.iter().map(|x| x.reorder_point))
+        .num("order_up_to", r.iter().map(|x| x.order_up_to))
+}
+
+pub(super) fn lead_time_table(ds: &Dataset, p: &Plan) -> Table {
+    struct Row<'a> {
+        scope: &'static str,
+        sku: String,
+        supplier: &'a str,
+        st: Option<&'a Stats>,
+        planned: Option<f64>,
+        used: Option<&'a crate::leadtime::LeadTime>,
+    }
+    let mut rows: Vec<Row> = p
+        .lead_times
+        .supplier
+        .iter()
+        .map(|(sup, st)| Row {
+            scope: "supplier",
+            sku: String::new(),
+            supplier: sup,
+            st: Some(st),
+            planned: None,
+            used: None,
+        })
+        .collect();
+    let items = ds.items.as_ref();
+    for r in &p.rows {
+        let (own, used) = &p.lead_times.sku[&r.sku_index];
+        let planned = items.and_then(|m| m.get(&r.sku_index)).map(|i| i.lead_time_days);
+        rows.push(Row {
+            scope: "sku",
+            sku: r.sku.clone(),
+            supplier: &r.supplier,
+            st: own.as_ref(),
+            planned,
+            used: Some(used),
+        });
+    }
+    Table::new()
+        .text("scope", rows.iter().map(|r| r.scope))
+        .text("sku", rows.iter().map(|r| r.sku.as_str()))
+        .text("supplier", rows.iter().map(|r| r.supplier))
+        .int("receipts", rows.iter().map(|r| r.st.map_or(0, |s| s.receipts as u64)))
+        .opt_num("mean_days", rows.iter().map(|r| r.st.map(|s| r3(s.mean))))
+        .opt_num("sd_days", rows.iter().map(|r| r.st.map(|s| r3(s.sd))))
+        .opt_num("p50_days", rows.iter().map(|r| r.st.map(|s| r3(s.p50))))
+        .opt_num("p90_days", rows.iter().map(|r| r.st.map(|s| r3(s.p90))))
+        .opt_num("on_time_rate", rows.iter().map(|r| r.st.and_then(|s| s.on_time).map(r3)))
+        .opt_num("days_vs_planned", rows.iter().map(|r| r.st.and_then(|s| s.vs_planned).map(r3)))
+        .opt_num("planned_days", rows.iter().map(|r| r.planned))
+        .opt_num("used_mean_days", rows.iter().map(|r| r.used.map(|u| r3(u.mean))))
+        .opt_num("used_sd_days", rows.iter().map(|r| r.used.map(|u| r3(u.sd))))
+        .text("used_source", rows.iter().map(|r| r.used.map_or("", |u| u.source)))
+}
+
+pub(super) fn po_summary_table(orders: &[&PlanRow]) -> Table {
+    let mut by: Vec<(String, String, usize, f64, f64, NaiveDate, NaiveDate)> = Vec::new();
+    for r in orders {
+        match by.iter_mut().find(|x| x.0 == r.po_number) {
+            Some(x) => {
+                x.2 += 1;
+                x.3 += r.order_qty;
+                x.4 += r.order_value;
+                x.6 = x.6.max(r.expected_arrival);
+            }
+            None => by.push((
+                r.po_number.clone(),
+                r.supplier.clone(),
+                1,
+                r.order_qty,
+                r.order_value,
+                r.order_date,
+                r.expected_arrival,
+            )),
+        }
+    }
+    Table::new()
+        .text("po_number", by.iter().map(|x| x.0.as_str()))
+        .text("supplier", by.iter().map(|x| x.1.as_str()))
+        .int("lines", by.iter().map(|x| x.2 as u64))
+        .num("units", by.iter().map(|x| r3(x.3)))
+        .num("order_value", by.iter().map(|x| (x.4 * 100.0).round() / 100.0))
+        .date("order_date", by.iter().map(|x| x.5))
+        .date("last_expected_arrival", by.iter().map(|x| x.6))
+}
+
+/// Targets of the service trade-off curve.
+pub(super) const CURVE: [f64; 8] = [0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99];
+
+/// Items above which the trade-off curve (one re-plan per point) is left out of the report.
+pub(super) const CURVE_MAX_ITEMS: usize = 20_000;
+
+/// The plan's totals as a trade-off point.
+pub fn trade_off(label: &str, p: &Plan) -> TradeOff {
+    let demand: f64 = p.rows.iter().map(|r| r.demand_per_period).sum();
+    let w = |f: &dyn Fn(&PlanRow) -> f64| {
+        if demand > 0.0 {
+            p.rows.iter().map(|r| f(r) * r.demand_per_period).sum::<f64>() / demand
+        } else {
+            1.0
+        }
+    };
+    TradeOff {
+        label: label.into(),
+        service: w(&|r| r.expected_cycle_service),
+        safety_stock_value: p.rows.iter().map(|r| r.safety_stock_value).sum(),
+        fill_rate: w(&|r| r.expected_fill_rate),
+        avg_inventory_value: p.rows.iter().map(|r| (r.safety_stock + r.cycle_qty / 2.0) * r.unit_cost).sum(),
+    }
+}
+
+/// `replen plan`: forecast, plan every item, write the tables, KPIs, charts and the report
+/// (with the config file's what-if scenarios, when it has any).
+pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
+    run_plan_with(o, &o.settings.scenarios)
+}
+
+pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {
+    o.progress.stage("reading data");
+    let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true };
+    let ds = Dataset::load(&o.data, load)?;
+    let as_of = as_of(&ds, o.as_of)?;
+    o.progress.stage("forecasting");
+    let f = run_forecasts(&ds, o, as_of);
+    o.progress.stage("planning");
+    let p = plan(&ds, &f.fc, &f.set, &o.settings, as_of);
+    let mut warnings = ds.warnings.clone();
+    warnings.extend(partial_period(o, as_of));
+    warnings.extend(p.warnings.iter().cloned());
+    let all: Vec<&PlanRow> = p.rows.iter().collect();
+    let mut orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
+    orders.sort_by(|a, b| a.supplier.cmp(&b.supplier).then(a.sku.cmp(&b.sku)));
+    let items = ds.items.as_ref();
+    let skus = sorted_skus(&ds, |s| items.is_some_and(|i| i.contains_key(&s)));
+    let files = vec![
+        o.out.join("forecast.csv"),
+        o.out.join("forecast_models.csv"),
+        o.out.join("policy.csv"),
+        o.out.join("rop_by_period.csv"),
+        o.out.join("lead_times.csv"),
+        o.out.join("po_summary.csv"),
+        o.out.join("proposals.csv"),
+    ];
+    write_forecast(&ds, &f, &skus, &files[0])?;
+    write_models(&ds, &f, &skus, &files[1])?;
+    write_csv(plan_table(&all), &files[2])?;
+    write_csv(period_table(&p), &files[3])?;
+    write_csv(lead_time_table(&ds, &p), &files[4])?;
+    write_csv(po_summary_table(&orders), &files[5])?;
+    write_csv(plan_table(&orders), &files[6])?;
+    let mut files = files;
+    o.progress.stage("KPIs");
+    let k = kpis::compute(
+        &ds,
+        o.settings.sales_are,
+        o.settings.period,
+        None,
+        None,
+        Some(&f.fc.calibration),
+        Some(&p.lead_times),
+    );
+    files.extend(write_kpis(&k, &o.out, as_of)?);
+    o.progress.stage("service trade-off");
+    let curve: Vec<TradeOff> = if p.rows.len() <= CURVE_MAX_ITEMS {
+        CURVE
+            .iter()
+            .map(|&t| {
+                let s =
+                    Settings { service_level: Some(t), service_measure: ServiceMeasure::Cycle, ..o.settings.clone() };
+                let mut point = trade_off(&format!("{:.0}%", t * 100.0), &plan(&ds, &f.fc, &f.set, &s, as_of));
+                point.service = t;
+                point
+            })
+            .collect()
+    } else {
+        warnings.push(format!(
+            "{} items: the service trade-off curve is left out of the report (over {CURVE_MAX_ITEMS})",
+            p.rows.len()
+        ));
+        Vec::new()
+    };
+    o.progress.stage("charts and report");
+    let input = ReportInput {
+        ds: &ds,
+        set: &f.set,
+        fc: &f.fc,
+        plan: &p,
+        kpis: &k,
+        curve: &curve,
+        current: Some(trade_off("this plan", &p)),
+        as_of,
+        all_charts: o.all_charts,
+        calibration: format!("{}\n{}", calibration_note(&f), levels_note(&p)),
+    };
+    let mut extra = Extra::default();
+    if !scenarios.is_empty() {
+        o.progress.stage("what-if scenarios");
+        let mut rows = vec![what_if(
+            &ds,
+            &f,
+            &o.settings,
+            as_of,
+            &Scenario { name: "baseline".into(), spec: String::new(), adjust: Adjust::default() },
+        )];
+        for sc in scenarios {
+            rows.push(what_if(&ds, &f, &o.settings, as_of, sc));
+        }
+        let path = o.out.join("whatif.csv");
+        write_csv(whatif_table(&rows), &path)?;
+        let charts = o.out.join("charts");
+        std::fs::create_dir_all(&charts).map_err(|e| Error::Write { path: charts.clone(), source: e })?;
+        files.push(path);
+        let chart = crate::chart::curve(
+            &o.out.join("charts"),
+            "whatif",
+            &crate::chart::CurveChart {
+                title: "What-if: inventory value against fill rate".into(),
+                x_label: "expected fill rate, %".into(),
+                y_label: "average inventory value".into(),
+                points: curve.iter().map(|t| (100.0 * t.fill_rate, t.avg_inventory_value)).collect(),
+                curve_name: "one cycle-service target for all items (80% to 99%)".into(),
+                marks: rows
+                    .iter()
+                    .map(|r| (r.scenario.clone(), 100.0 * r.point.fill_rate, r.point.avg_inventory_value))
+                    .collect(),
+            },
+        )?;
+        extra.sections.push(("What-if scenarios".into(), whatif_section(&rows, &chart)));
+    }
+    let reported = report::write(&o.out, &input, &extra)?;
+    files.push(reported.last().cloned().unwrap_or_default());
+    Ok(PlanSummary {
+        as_of,
+        skus: p.rows.len(),
+        lines: orders.len(),
+        order_value: orders.iter().map(|r| r.order_value).sum(),
+        files,
+        calibration: format!("{}\n{}", calibration_note(&f), levels_note(&p)),
+        warnings,
+    })
+}

@@ -1,0 +1,104 @@
+//! `replen truth`: plans checked against the true process of generated data, beside the
+//! textbook rule.
+
+use super::*;
+
+/// Summary of a truth check.
+#[derive(Debug, Clone)]
+pub struct TruthSummary {
+    /// Every row of `truth.csv`.
+    pub rows: Vec<crate::truth::Achieved>,
+    /// (target, measure, achieved overall, textbook stock at the same cycle service, plan stock).
+    pub versus: Vec<(f64, &'static str, f64, Option<f64>, f64)>,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// `replen truth`: on a folder written by `replen generate`, plans every item for `target` as
+/// cycle service and as fill rate, simulates each plan under the generator's true process, and
+/// beside it the textbook (R,S) rule at several targets; writes `truth.csv`.
+/// With `order_costs` false, items are planned without an order cost (no EOQ), so every
+/// periodic row is an (R,S) rule like the textbook's and the stocks compare like for like.
+pub fn run_truth(
+    o: &RunOptions,
+    target: f64,
+    ts: &crate::truth::TruthSettings,
+    order_costs: bool,
+) -> Result<TruthSummary> {
+    use crate::truth;
+    o.progress.stage("reading data");
+    let load = Load { sales_details: false, planning: true, planning_required: true, backorders: true };
+    let ds = Dataset::load(&o.data, load)?;
+    let truth_skus = truth::read(&o.data)?;
+    let as_of = as_of(&ds, o.as_of)?;
+    if o.settings.period != crate::period::Period::Week {
+        return Err(Error::Setting {
+            name: "--period".into(),
+            value: o.settings.period.name().into(),
+            expected: "`week`: the truth check reviews weekly, as the generator does".into(),
+        });
+    }
+    let history_weeks = ((as_of - crate::generate::first_day()).num_days().max(0) / 7) as usize;
+    o.progress.stage("forecasting");
+    // Levels for every simulated week: the forecast runs over them, its backtests as the run's.
+    let horizon = o.settings.horizon.max(ts.weeks + 1);
+    let f = forecasts_for(&ds, o, as_of, horizon);
+    let mut rows = Vec::new();
+    let mut versus = Vec::new();
+    let planned: HashMap<String, f64> =
+        ds.items.iter().flatten().map(|(s, it)| (ds.skus.name(*s).to_string(), it.lead_time_days)).collect();
+    o.progress.stage("textbook rule under the truth");
+    let base =
+        Settings { horizon, order_cost: if order_costs { o.settings.order_cost } else { 0.0 }, ..o.settings.clone() };
+    let no_cost = |inp: &mut crate::plan::ItemInputs| {
+        if !order_costs {
+            inp.item.order_cost = None;
+        }
+    };
+    let forced = |measure: ServiceMeasure| {
+        move |inp: &mut crate::plan::ItemInputs| {
+            no_cost(inp);
+            // One target for every item: the items' own service levels are left out.
+            inp.target = Some(match measure {
+                ServiceMeasure::Cycle => crate::engine::Target::Cycle(target),
+                ServiceMeasure::FillRate => crate::engine::Target::FillRate(target),
+            });
+        }
+    };
+    let p0 = plan_with(&ds, &f.fc, &f.set, &base, as_of, &no_cost);
+    let curve = truth::check_textbook(&p0, &f.set, &planned, &truth_skus, history_weeks, &TEXTBOOK, ts);
+    for measure in [ServiceMeasure::Cycle, ServiceMeasure::FillRate] {
+        o.progress.stage("planning and simulating under the truth");
+        let s = Settings { service_level: Some(target), service_measure: measure, ..base.clone() };
+        let p = plan_with(&ds, &f.fc, &f.set, &s, as_of, &forced(measure));
+        let name = match measure {
+            ServiceMeasure::Cycle => "cycle",
+            ServiceMeasure::FillRate => "fill_rate",
+        };
+        let got = truth::check_plan(&p, &truth_skus, history_weeks, target, name, ts);
+        if let Some(all) = got.iter().find(|a| a.pattern == "all") {
+            versus.push((
+                target,
+                name,
+                if measure == ServiceMeasure::Cycle { all.cycle_service } else { all.fill_rate },
+                truth::textbook_stock_at(
+                    &curve,
+                    name,
+                    if measure == ServiceMeasure::Cycle { all.cycle_service } else { all.fill_rate },
+                ),
+                all.avg_on_hand,
+            ));
+        }
+        rows.extend(got);
+    }
+    rows.extend(curve);
+    let path = o.out.join("truth.csv");
+    truth::write(&rows, &path)?;
+    Ok(TruthSummary { rows, versus, files: vec![path], warnings: ds.warnings.clone() })
+}
+
+/// Targets of the textbook rule's curve in the truth check.
+pub(super) const TEXTBOOK: [f64; 14] =
+    [0.80, 0.85, 0.90, 0.93, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999];

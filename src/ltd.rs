@@ -1,0 +1,412 @@
+//! Lead-time demand: the demand a replenishment policy must cover, built from the forecasts
+//! and the measured lead times, for the engine to set levels on.
+//!
+//! Regular demand gets a normal approximation over the lead time L and the protection interval
+//! L + R. Intermittent, lumpy and dead items get Monte Carlo draws: a lead time drawn from the
+//! receipts (restated to the shrunk figures), whole periods drawn from the forecast
+//! distribution, and a part w of a period taken as that period's demand with probability w
+//! (so its variance grows with w, not w^2). For cycle service the review period that triggers
+//! an order is one with demand: a replenishment cycle starts with a demand, and for slow
+//! movers that is most of the risk.
+//!
+//! Then the honest part: on the latest backtest window, which neither chose the model nor
+//! fitted it, each SKU's demand over its own L + R is placed in the predictive distribution
+//! (its PIT). Per demand class, the share of windows a level covered is what a target is
+//! mapped through: a 95% plan uses the level that covered 95% in backtests.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::engine::{DrawLtd, Ltd, NormalLtd};
+use crate::forecast::dist::{DemandDist, Hurdle};
+use crate::forecast::{DemandClass, Forecasts};
+use crate::leadtime::LeadTime;
+
+/// True for the classes planned from draws.
+pub fn uses_draws(class: DemandClass) -> bool {
+    matches!(class, DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead)
+}
+
+/// How lead-time demand is built.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spec {
+    /// Days per period.
+    pub pdays: f64,
+    /// Review period, in periods (0 for continuous review).
+    pub review: f64,
+    /// Draws per item.
+    pub sims: usize,
+    /// Seed of this item's draws.
+    pub seed: u64,
+    /// Factor on the demand variance of the normal method, from the item's own held-out
+    /// errors ([`LevelMap::var_scale`]).
+    pub var_scale: f64,
+}
+
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Demand over `len` periods from future period `from`: whole periods drawn from the forecast,
+/// and the part `w` of the last one counted as its demand with probability `w`.
+fn span<R: Rng>(fc: &Forecasts, i: usize, from: usize, len: f64, rng: &mut R) -> f64 {
+    let whole = len.max(0.0).floor() as usize;
+    let mut total: f64 = (0..whole).map(|k| fc.period(i, from + k).sample(rng)).sum();
+    let w = len - whole as f64;
+    if w > 1e-9 {
+        let x = fc.period(i, from + whole).sample(rng);
+        if rng.gen_bool(w.min(1.0)) {
+            total += x;
+        }
+    }
+    total
+}
+
+/// Demand over `len` periods given that there is some (a draw of a non-zero period when tries
+/// run out).
+fn span_with_demand<R: Rng>(fc: &Forecasts, i: usize, from: usize, len: f64, rng: &mut R) -> f64 {
+    for _ in 0..64 {
+        let x = span(fc, i, from, len.max(1.0), rng);
+        if x > 0.0 {
+            return x;
+        }
+    }
+    let d = fc.period(i, from);
+    match d.hurdle {
+        Some(h) => DemandDist::intermittent(Hurdle { prob: 1.0, ..h }, d.discrete).sample(rng),
+        None => d.mean.max(if d.discrete { 1.0 } else { 0.0 }),
+    }
+}
+
+/// One lead time in days: resampled from the receipts, or normal around the planned figures.
+fn lead_days<R: Rng>(lt: &LeadTime, rng: &mut R) -> f64 {
+    if !lt.samples.is_empty() {
+        lt.samples[rng.gen_range(0..lt.samples.len())]
+    } else {
+        let e: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
+        (lt.mean + lt.sd.max(0.0) * e).max(0.0)
+    }
+}
+
+/// Lead-time demand of SKU `i` for a policy reviewed every `spec.review` periods, from future
+/// period `from`.
+pub fn model(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) -> Ltd {
+    let f = &fc.skus[i];
+    let l = lt.mean / spec.pdays;
+    if uses_draws(f.class) && f.mean.iter().any(|m| *m > 0.0) {
+        return Ltd::Draws(draws(fc, i, from, lt, spec));
+    }
+    let p = l + spec.review;
+    let over = fc.over(i, from, p);
+    let (d, var_d) = if p > 0.0 { (over.mean / p, over.var / p) } else { (f.mean[from.min(f.mean.len() - 1)], f.var) };
+    let pi = if f.nonzero_share > 0.0 { f.nonzero_share } else { 1.0 };
+    Ltd::Normal(NormalLtd::from_rates(d, (var_d * spec.var_scale).sqrt(), l, lt.sd / spec.pdays, spec.review, pi))
+}
+
+fn draws(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) -> DrawLtd {
+    let n = spec.sims.max(1);
+    let (mut lead, mut protect, mut cycle) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    for j in 0..n as u64 {
+        // One stream per draw: the same draw sees the same numbers whatever the target or
+        // lead time, so levels move monotonically with them.
+        let rng = &mut ChaCha8Rng::seed_from_u64(spec.seed ^ j.wrapping_mul(GOLDEN));
+        let lp = lead_days(lt, rng) / spec.pdays;
+        let a = span(fc, i, from, lp, rng);
+        let after = from + lp.floor() as usize;
+        let b = span(fc, i, after, spec.review, rng);
+        let b_given = if spec.review > 0.0 { span_with_demand(fc, i, after, spec.review, rng) } else { 0.0 };
+        lead.push(a);
+        protect.push(a + b);
+        cycle.push(a + b_given);
+    }
+    cycle.sort_by(f64::total_cmp);
+    let review_demand = {
+        let o = fc.over(i, from, spec.review);
+        o.mean
+    };
+    DrawLtd { lead, protect, cycle, review_demand }
+}
+
+/// Which demand a level covers: a replenishment cycle (for cycle service, windows starting
+/// with demand) or the plain protection interval (for fill rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Measure {
+    /// Demand over lead time plus a review period.
+    Cover,
+    /// Demand of a replenishment cycle.
+    Cycle,
+}
+
+/// (measure, class, group): a family is `DemandClass::None` with group `regular` or
+/// `intermittent`; a class's pool has an empty group.
+type Key = (Measure, DemandClass, String);
+
+/// Target levels learned from held-out backtest windows, per demand class and group (the XYZ
+/// class), each backed off to its class and the class to its family (regular or
+/// intermittent) when it has few windows; and a factor on each SKU's own variance.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LevelMap {
+    /// Sorted PIT values per key.
+    pits: Vec<(Key, Vec<f64>)>,
+    /// Per SKU index: the factor on its demand variance from its own held-out errors.
+    var_scale: Vec<f64>,
+}
+
+/// Windows at which a group's own figure counts as much as the one it backs off to. Windows
+/// of one item, and of one season, move together, so a group holds fewer independent ones
+/// than it counts.
+const PRIOR_WINDOWS: f64 = 200.0;
+
+/// Windows at which an item's own held-out errors count as much as its model's variance.
+const OWN_PRIOR: f64 = 4.0;
+
+fn family(class: DemandClass) -> (DemandClass, String) {
+    (DemandClass::None, if uses_draws(class) { "intermittent" } else { "regular" }.to_string())
+}
+
+impl LevelMap {
+    fn shrunk(&self, key: &Key, target: f64, prior: f64) -> f64 {
+        let Some((_, p)) = self.pits.iter().find(|(k, _)| k == key) else { return prior };
+        if p.is_empty() {
+            return prior;
+        }
+        let q = crate::leadtime::quantile_sorted(p, target);
+        let w = p.len() as f64 / (p.len() as f64 + PRIOR_WINDOWS);
+        w * q + (1.0 - w) * prior
+    }
+
+    /// The model level that covered `target` of held-out windows (of `measure`) of items of
+    /// `class` in `group`: the empirical `target` quantile of their PIT values, shrunk toward
+    /// their class's, the class's toward its family's, the family's toward `target` itself.
+    pub fn level(&self, measure: Measure, class: DemandClass, group: &str, target: f64) -> f64 {
+        let (fc, fg) = family(class);
+        let fam = self.shrunk(&(measure, fc, fg), target, target);
+        let cls = self.shrunk(&(measure, class, String::new()), target, fam);
+        self.shrunk(&(measure, class, group.to_string()), target, cls).clamp(0.0, 0.9995)
+    }
+
+    /// The factor on SKU `i`'s demand variance from its own held-out errors (1 without).
+    pub fn var_scale(&self, i: usize) -> f64 {
+        self.var_scale.get(i).copied().unwrap_or(1.0)
+    }
+
+    /// (class, windows, share the nominal level covered) of replenishment-cycle windows, per
+    /// class, for the run summary.
+    pub fn coverage_at(&self, nominal: f64) -> Vec<(DemandClass, usize, f64)> {
+        self.pits
+            .iter()
+            .filter(|((m, c, g), _)| *m == Measure::Cycle && *c != DemandClass::None && g.is_empty())
+            .map(|((_, c, _), p)| {
+                (*c, p.len(), p.iter().filter(|x| **x <= nominal).count() as f64 / p.len().max(1) as f64)
+            })
+            .collect()
+    }
+}
+
+/// What one SKU's held-out fold showed.
+#[derive(Debug, Default)]
+struct Windows {
+    /// Consecutive windows: (PIT, standardized error for the normal method, else NaN).
+    cover: Vec<(f64, f64)>,
+    /// Windows that start with a review period that had demand, as a replenishment cycle
+    /// does: PITs in the planning model's cycle distribution.
+    cycle: Vec<f64>,
+}
+
+/// Mid-rank PIT of `actual` among `draws` draws from `draw`.
+fn draw_pit(actual: f64, draws: usize, mut draw: impl FnMut() -> f64) -> f64 {
+    let (mut below, mut equal) = (0usize, 0usize);
+    for _ in 0..draws {
+        let x = draw();
+        if x < actual - 1e-9 {
+            below += 1;
+        } else if (x - actual).abs() <= 1e-9 {
+            equal += 1;
+        }
+    }
+    (below as f64 + 0.5 * equal as f64) / draws as f64
+}
+
+/// PIT of `actual` in a normal (mean, sd); a point mass when sd is 0.
+fn normal_pit(actual: f64, mean: f64, sd: f64) -> (f64, f64) {
+    if sd <= 0.0 {
+        (
+            if actual > mean {
+                1.0
+            } else if actual < mean {
+                0.0
+            } else {
+                0.5
+            },
+            f64::NAN,
+        )
+    } else {
+        let z = (actual - mean) / sd;
+        (crate::policy::big_phi(z), z)
+    }
+}
+
+/// PITs of one SKU's held-out demand: each window spans a lead time drawn from the SKU's
+/// receipts plus the review period (what one order must cover), and is placed in the planning
+/// model's own distribution of that demand, lead-time spread included; so the calibration
+/// checks the very quantity the plan protects.
+fn pits(fc: &Forecasts, i: usize, lt: &LeadTime, review: f64, pdays: f64, seed: u64) -> Windows {
+    let f = &fc.skus[i];
+    let mut out = Windows::default();
+    let Some(h) = f.holdout.as_ref() else { return out };
+    let draws_method = uses_draws(f.class);
+    if draws_method && h.sizes.is_none() {
+        return out;
+    }
+    let w = h.actual.len();
+    let p = lt.mean / pdays + review;
+    let r = (review.round() as usize).max(1);
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let fcast = |t: usize| h.forecast[t.min(w - 1)] as f64;
+    let dist = |t: usize| match h.sizes {
+        Some((pr, m, v)) => DemandDist::intermittent(Hurdle::with_mean(fcast(t), pr, m, v, f.discrete), f.discrete),
+        None => DemandDist::new(fcast(t), h.var, f.discrete),
+    };
+    let actual = |start: usize, len: usize| -> f64 { h.actual[start..start + len].iter().map(|x| *x as f64).sum() };
+    // Demand over `len` periods from `start` in one draw, the part of the last period with
+    // its probability.
+    let span_draw = |start: usize, len: f64, rng: &mut ChaCha8Rng| -> f64 {
+        let whole = len.max(0.0).floor() as usize;
+        let mut x: f64 = (0..whole).map(|k| dist(start + k).sample(rng)).sum();
+        let part = len - whole as f64;
+        if part > 1e-9 {
+            let y = dist(start + whole).sample(rng);
+            if rng.gen_bool(part.min(1.0)) {
+                x += y;
+            }
+        }
+        x
+    };
+    let normal = |start: usize, pi: f64| -> NormalLtd {
+        let whole = p.floor() as usize;
+        let mean: f64 = (0..whole).map(|k| fcast(start + k)).sum::<f64>() + (p - whole as f64) * fcast(start + whole);
+        let d = if p > 0.0 { mean / p } else { 0.0 };
+        let var_d = if p > 0.0 { fc.span_var(h.var, p) / p } else { h.var };
+        let var_d = var_d.max(if f.discrete { d } else { 0.0 });
+        NormalLtd::from_rates(d, var_d.sqrt(), lt.mean / pdays, lt.sd / pdays, review, pi)
+    };
+    let pi = if f.nonzero_share > 0.0 { f.nonzero_share } else { 1.0 };
+    let step = (p.ceil() as usize).clamp(1, w);
+    for start in (0..=w - step).step_by(step) {
+        let realized = ((lead_days(lt, rng) / pdays + review).round() as usize).clamp(1, w - start);
+        let a = actual(start, realized);
+        out.cover.push(if draws_method {
+            (draw_pit(a, 400, || span_draw(start, lead_days(lt, rng) / pdays + review, rng)), f64::NAN)
+        } else {
+            let n = normal(start, 1.0);
+            normal_pit(a, n.protect.0, n.protect.1)
+        });
+    }
+    for start in (0..w.saturating_sub(r)).filter(|t| actual(*t, r) > 0.0) {
+        let realized = ((lead_days(lt, rng) / pdays + review).round() as usize).clamp(r, w - start);
+        let a = actual(start, realized);
+        out.cycle.push(if draws_method {
+            draw_pit(a, 400, || {
+                let mut first = 0.0;
+                for _ in 0..64 {
+                    first = span_draw(start, r as f64, rng);
+                    if first > 0.0 {
+                        break;
+                    }
+                }
+                first + span_draw(start + r, lead_days(lt, rng) / pdays, rng)
+            })
+        } else {
+            let n = normal(start, pi);
+            normal_pit(a, n.cycle.0, n.cycle.1).0
+        });
+    }
+    out
+}
+
+/// Learns the level map from every SKU's held-out windows: `items[i]` is (its lead time, its
+/// group within its class, such as its XYZ class), `None` for SKUs not planned; `review` and
+/// `pdays` as in [`Spec`].
+pub fn calibrate(
+    fc: &Forecasts,
+    items: &[Option<(&LeadTime, String)>],
+    review: f64,
+    pdays: f64,
+    seed: u64,
+) -> LevelMap {
+    use rayon::prelude::*;
+    let found: Vec<(usize, Windows)> = items
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            s.as_ref().map(|s| (i, pits(fc, i, s.0, review, pdays, seed ^ (i as u64 + 1).wrapping_mul(GOLDEN))))
+        })
+        .collect();
+    let mut var_scale = vec![1.0; fc.skus.len()];
+    let mut pits: Vec<(Key, Vec<f64>)> = Vec::new();
+    let mut add = |key: Key, p: f64| match pits.iter_mut().find(|x| x.0 == key) {
+        Some(x) => x.1.push(p),
+        None => pits.push((key, vec![p])),
+    };
+    for (i, windows) in found {
+        let f = &fc.skus[i];
+
+        // The item's own held-out errors, in its model's standard deviations, shrunk toward 1:
+        // a forecast that missed by more than it expected gets a wider spread.
+        let z: Vec<f64> = windows.cover.iter().map(|w| w.1).filter(|z| z.is_finite()).collect();
+        let k2 = if z.is_empty() {
+            1.0
+        } else {
+            ((z.iter().map(|z| z * z).sum::<f64>() + OWN_PRIOR) / (z.len() as f64 + OWN_PRIOR)).clamp(0.25, 9.0)
+        };
+        var_scale[i] = k2;
+        let group = items[i].as_ref().map_or(String::new(), |s| s.1.clone());
+        let rescale = |p: f64| {
+            if k2 != 1.0 && p > 0.0 && p < 1.0 {
+                crate::policy::big_phi(crate::policy::z_for_service(p) / k2.sqrt())
+            } else {
+                p
+            }
+        };
+        for (measure, values) in [
+            (Measure::Cover, windows.cover.iter().map(|w| w.0).collect::<Vec<f64>>()),
+            (Measure::Cycle, windows.cycle.clone()),
+        ] {
+            for p in values {
+                // With the item's own spread taken out, what is left is the class's tail.
+                let p = if uses_draws(f.class) { p } else { rescale(p) };
+                for (class, g) in [(f.class, group.clone()), (f.class, String::new()), family(f.class)] {
+                    add((measure, class, g), p);
+                }
+            }
+        }
+    }
+    for (_, p) in &mut pits {
+        p.sort_by(f64::total_cmp);
+    }
+    pits.sort_by(|a, b| (a.0 .0, a.0 .1.name(), &a.0 .2).cmp(&(b.0 .0, b.0 .1.name(), &b.0 .2)));
+    LevelMap { pits, var_scale }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uniform_pits_leave_targets_alone_and_narrow_bands_raise_them() {
+        let key = |m: &str| (Measure::Cycle, DemandClass::Smooth, m.to_string());
+        let even: Vec<f64> = (0..1000).map(|k| (k as f64 + 0.5) / 1000.0).collect();
+        let m = LevelMap { pits: vec![(key(""), even.clone()), (key("ses"), even)], var_scale: vec![] };
+        assert!((m.level(Measure::Cycle, DemandClass::Smooth, "ses", 0.95) - 0.95).abs() < 0.002);
+        assert_eq!(m.level(Measure::Cycle, DemandClass::Lumpy, "tsb", 0.9), 0.9);
+        // Half the windows beyond the model's 99.5th percentile: 95% needs a far higher level.
+        let mut wide: Vec<f64> = (0..1000).map(|k| if k % 2 == 0 { 0.995 } else { 0.5 }).collect();
+        wide.sort_by(f64::total_cmp);
+        let m = LevelMap { pits: vec![(key(""), wide.clone()), (key("ses"), wide)], var_scale: vec![] };
+        assert!(m.level(Measure::Cycle, DemandClass::Smooth, "ses", 0.95) > 0.99);
+        // A group with few windows keeps close to its class.
+        let m = LevelMap {
+            pits: vec![(key(""), (0..1000).map(|k| (k as f64 + 0.5) / 1000.0).collect()), (key("x"), vec![0.999; 3])],
+            var_scale: vec![],
+        };
+        assert!(m.level(Measure::Cycle, DemandClass::Smooth, "x", 0.95) < 0.96);
+    }
+}
