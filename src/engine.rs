@@ -558,26 +558,35 @@ impl Flow {
     }
 }
 
-/// Levels and order rule as a simulation applies them.
-pub trait Policy {
-    /// (reorder point, order-up-to level) in force at `tick`.
-    fn levels(&self, tick: usize) -> (f64, f64);
+/// How a policy orders once its levels are known: its shape, its Q and the item's constraints.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OrderRule {
     /// Policy shape.
-    fn shape(&self) -> Shape;
+    pub shape: Shape,
     /// Cycle quantity Q.
-    fn q(&self) -> f64;
+    pub q: f64,
     /// Order constraints.
-    fn constraints(&self) -> &Constraints;
+    pub constraints: Constraints,
+}
+
+impl OrderRule {
+    /// The order at a review ([`order`]).
+    pub fn order(&self, position: f64, reorder_point: f64, order_up_to: f64) -> f64 {
+        order(position, reorder_point, order_up_to, self.shape, self.q, &self.constraints)
+    }
 }
 
 /// Runs a flow over `ticks` ticks: each tick receives what is due, reviews every
-/// `review_every` ticks (ordering by [`order`], due after `lead(tick)` ticks), then meets
-/// `demand(tick)`. `each` sees every tick. This is the stock-flow loop of every simulation.
+/// `review_every` ticks (ordering by `rule` at the `levels(tick)` in force, due after
+/// `lead(tick)` ticks), then meets `demand(tick)`. `each` sees every tick. This is the
+/// stock-flow loop of every simulation.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     flow: &mut Flow,
     ticks: std::ops::Range<usize>,
     review_every: usize,
-    policy: &dyn Policy,
+    rule: &OrderRule,
+    mut levels: impl FnMut(usize) -> (f64, f64),
     mut lead: impl FnMut(usize) -> usize,
     mut demand: impl FnMut(usize) -> f64,
     mut each: impl FnMut(usize, &Tick),
@@ -585,10 +594,10 @@ pub fn run(
     let review_every = review_every.max(1);
     for t in ticks {
         let received = flow.receive(t);
-        let (s, big_s) = policy.levels(t);
+        let (s, big_s) = levels(t);
         let mut ordered = 0.0;
         if t % review_every == 0 {
-            let q = order(flow.position(), s, big_s, policy.shape(), policy.q(), policy.constraints());
+            let q = rule.order(flow.position(), s, big_s);
             if q > 0.0 {
                 let due = t + lead(t);
                 flow.place(q, due);
@@ -748,30 +757,14 @@ mod tests {
         assert_eq!(order(0.0, 0.0, 0.0, Shape::RS, 0.0, &none), 0.0);
     }
 
-    struct Fixed(f64, f64, Constraints);
-    impl Policy for Fixed {
-        fn levels(&self, _: usize) -> (f64, f64) {
-            (self.0, self.1)
-        }
-        fn shape(&self) -> Shape {
-            Shape::RS
-        }
-        fn q(&self) -> f64 {
-            0.0
-        }
-        fn constraints(&self) -> &Constraints {
-            &self.2
-        }
-    }
-
     #[test]
     fn flow_counts_cycles_and_serves_backorders_first() {
         // S = 10, lead 1 tick, demand 6 then 12 then 6: the second tick runs short.
-        let p = Fixed(10.0, 10.0, Constraints::default());
+        let rule = OrderRule { shape: Shape::RS, q: 0.0, constraints: Constraints::default() };
         let mut f = Flow::new(10.0, &[]);
         let demand = [6.0, 12.0, 6.0, 6.0];
         let mut tally = Tally::default();
-        run(&mut f, 0..4, 1, &p, |_| 1, |t| demand[t], |_, k| tally.add(k, true));
+        run(&mut f, 0..4, 1, &rule, |_| (10.0, 10.0), |_| 1, |t| demand[t], |_, k| tally.add(k, true));
         // Tick 0: position 10, no order; serve 6 -> 4. Tick 1: order 6 (due 2); serve 4 of 12 -> -8.
         // Tick 2: receive 6 -> -2 (the waiting customers first); order 12; serve 0 of 6 -> -8.
         // Tick 3: receive 12 -> 4; order 6; serve 4 of 6 -> -2.

@@ -29,6 +29,9 @@ pub struct GenSettings {
     pub seed: u64,
     /// Output format.
     pub format: Format,
+    /// Demand patterns to draw from (names of [`PATTERNS`]); empty for all, in their usual
+    /// shares.
+    pub patterns: Vec<String>,
 }
 
 /// Row counts written.
@@ -38,7 +41,8 @@ pub struct GenSummary {
     pub files: Vec<(String, usize)>,
 }
 
-const PATTERNS: [&str; 5] = ["smooth", "seasonal", "trending", "intermittent", "lumpy"];
+/// The demand patterns the generator knows.
+pub const PATTERNS: [&str; 5] = ["smooth", "seasonal", "trending", "intermittent", "lumpy"];
 
 /// First day of generated history (a Monday).
 pub fn first_day() -> NaiveDate {
@@ -121,13 +125,18 @@ pub(crate) fn draw_size<R: Rng + ?Sized>(rng: &mut R, mean: f64, cv: f64) -> f64
 
 fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
     let mut rng = ChaCha8Rng::seed_from_u64(s.seed.wrapping_add((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
-    let pattern = match rng.gen_range(0..100) {
+    let draw = |rng: &mut ChaCha8Rng| match rng.gen_range(0..100) {
         0..=29 => 0,
         30..=49 => 1,
         50..=64 => 2,
         65..=84 => 3,
         _ => 4,
     };
+    let mut pattern = draw(&mut rng);
+    // Only the patterns asked for, in their usual shares among themselves.
+    while !s.patterns.is_empty() && !s.patterns.iter().any(|p| p == PATTERNS[pattern]) {
+        pattern = draw(&mut rng);
+    }
     let supplier = rng.gen_range(0..sups.len());
     let (orders_per_week, size_mean, size_cv) = match pattern {
         0..=2 => {

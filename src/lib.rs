@@ -3,9 +3,11 @@
 //!
 //! The modules follow the data's path: [`ingest`] reads and validates the input folder,
 //! [`series`] buckets demand per SKU and period, [`forecast`] predicts it, [`leadtime`]
-//! measures supplier lead times, [`policy`] holds the inventory maths, [`plan`] turns all of it
-//! into reorder points and proposals, and [`output`] writes tables. [`app`] strings the stages
-//! into the commands; [`generate`] makes synthetic data in the same contract.
+//! measures supplier lead times, [`ltd`] turns both into lead-time demand, [`policy`] holds the
+//! inventory formulas, [`engine`] the replenishment rules (levels, orders, the stock-flow loop)
+//! that [`plan`], [`calc`], [`simulate`] and [`truth`] all use, and [`output`] writes tables.
+//! [`app`] strings the stages into the commands; [`generate`] makes synthetic data in the same
+//! contract, and [`truth`] checks plans against its true process.
 #![warn(missing_docs)]
 
 pub mod app;

@@ -38,9 +38,6 @@ pub struct Spec {
     pub sims: usize,
     /// Seed of this item's draws.
     pub seed: u64,
-    /// Factor on the demand variance of the normal method, from the item's own held-out
-    /// errors ([`LevelMap::var_scale`]).
-    pub var_scale: f64,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -98,21 +95,28 @@ pub fn model(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) 
     let over = fc.over(i, from, p);
     let (d, var_d) = if p > 0.0 { (over.mean / p, over.var / p) } else { (f.mean[from.min(f.mean.len() - 1)], f.var) };
     let pi = if f.nonzero_share > 0.0 { f.nonzero_share } else { 1.0 };
-    Ltd::Normal(NormalLtd::from_rates(d, (var_d * spec.var_scale).sqrt(), l, lt.sd / spec.pdays, spec.review, pi))
+    Ltd::Normal(NormalLtd::from_rates(d, var_d.sqrt(), l, lt.sd / spec.pdays, spec.review, pi))
 }
 
 fn draws(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) -> DrawLtd {
     let n = spec.sims.max(1);
     let (mut lead, mut protect, mut cycle) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for j in 0..n as u64 {
-        // One stream per draw: the same draw sees the same numbers whatever the target or
-        // lead time, so levels move monotonically with them.
-        let rng = &mut ChaCha8Rng::seed_from_u64(spec.seed ^ j.wrapping_mul(GOLDEN));
-        let lp = lead_days(lt, rng) / spec.pdays;
-        let a = span(fc, i, from, lp, rng);
+        // One seed per draw and one stream per part of it (the lead time, its demand, the
+        // review period's, the review period's given demand): the same draw sees the same
+        // numbers whatever the target or lead time, and a longer lead time only adds demand at
+        // the end of its part, so levels move monotonically with both.
+        let base = ChaCha8Rng::seed_from_u64(spec.seed ^ j.wrapping_mul(GOLDEN));
+        let stream = |k: u64| {
+            let mut r = base.clone();
+            r.set_stream(k);
+            r
+        };
+        let lp = lead_days(lt, &mut stream(0)) / spec.pdays;
+        let a = span(fc, i, from, lp, &mut stream(1));
         let after = from + lp.floor() as usize;
-        let b = span(fc, i, after, spec.review, rng);
-        let b_given = if spec.review > 0.0 { span_with_demand(fc, i, after, spec.review, rng) } else { 0.0 };
+        let b = span(fc, i, after, spec.review, &mut stream(2));
+        let b_given = if spec.review > 0.0 { span_with_demand(fc, i, after, spec.review, &mut stream(3)) } else { 0.0 };
         lead.push(a);
         protect.push(a + b);
         cycle.push(a + b_given);
@@ -125,19 +129,9 @@ fn draws(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) -> D
     DrawLtd { lead, protect, cycle, review_demand }
 }
 
-/// Which demand a level covers: a replenishment cycle (for cycle service, windows starting
-/// with demand) or the plain protection interval (for fill rate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Measure {
-    /// Demand over lead time plus a review period.
-    Cover,
-    /// Demand of a replenishment cycle.
-    Cycle,
-}
-
-/// (measure, class, group): a family is `DemandClass::None` with group `regular` or
-/// `intermittent`; a class's pool has an empty group.
-type Key = (Measure, DemandClass, String);
+/// (class, group): a family is `DemandClass::None` with group `regular` or `intermittent`; a
+/// class's pool has an empty group.
+type Key = (DemandClass, String);
 
 /// Target levels learned from held-out backtest windows, per demand class and group (the XYZ
 /// class), each backed off to its class and the class to its family (regular or
@@ -146,8 +140,6 @@ type Key = (Measure, DemandClass, String);
 pub struct LevelMap {
     /// Sorted PIT values per key.
     pits: Vec<(Key, Vec<f64>)>,
-    /// Per SKU index: the factor on its demand variance from its own held-out errors.
-    var_scale: Vec<f64>,
 }
 
 /// Windows at which a group's own figure counts as much as the one it backs off to. Windows
@@ -155,10 +147,7 @@ pub struct LevelMap {
 /// than it counts.
 const PRIOR_WINDOWS: f64 = 200.0;
 
-/// Windows at which an item's own held-out errors count as much as its model's variance.
-const OWN_PRIOR: f64 = 4.0;
-
-fn family(class: DemandClass) -> (DemandClass, String) {
+fn family(class: DemandClass) -> Key {
     (DemandClass::None, if uses_draws(class) { "intermittent" } else { "regular" }.to_string())
 }
 
@@ -173,42 +162,31 @@ impl LevelMap {
         w * q + (1.0 - w) * prior
     }
 
-    /// The model level that covered `target` of held-out windows (of `measure`) of items of
-    /// `class` in `group`: the empirical `target` quantile of their PIT values, shrunk toward
-    /// their class's, the class's toward its family's, the family's toward `target` itself.
-    pub fn level(&self, measure: Measure, class: DemandClass, group: &str, target: f64) -> f64 {
-        let (fc, fg) = family(class);
-        let fam = self.shrunk(&(measure, fc, fg), target, target);
-        let cls = self.shrunk(&(measure, class, String::new()), target, fam);
-        self.shrunk(&(measure, class, group.to_string()), target, cls).clamp(0.0, 0.9995)
+    /// The model level that covered `target` of held-out windows of items of `class` in
+    /// `group`: the empirical `target` quantile of their PIT values, shrunk toward their
+    /// class's, the class's toward its family's, the family's toward `target` itself.
+    pub fn level(&self, class: DemandClass, group: &str, target: f64) -> f64 {
+        let fam = self.shrunk(&family(class), target, target);
+        let cls = self.shrunk(&(class, String::new()), target, fam);
+        self.shrunk(&(class, group.to_string()), target, cls).clamp(0.0, 0.9995)
     }
 
-    /// The factor on SKU `i`'s demand variance from its own held-out errors (1 without).
-    pub fn var_scale(&self, i: usize) -> f64 {
-        self.var_scale.get(i).copied().unwrap_or(1.0)
-    }
-
-    /// (class, windows, share the nominal level covered) of replenishment-cycle windows, per
-    /// class, for the run summary.
+    /// (class, windows, share the nominal level covered), per class, for the run summary.
     pub fn coverage_at(&self, nominal: f64) -> Vec<(DemandClass, usize, f64)> {
         self.pits
             .iter()
-            .filter(|((m, c, g), _)| *m == Measure::Cycle && *c != DemandClass::None && g.is_empty())
-            .map(|((_, c, _), p)| {
+            .filter(|((c, g), _)| *c != DemandClass::None && g.is_empty())
+            .map(|((c, _), p)| {
                 (*c, p.len(), p.iter().filter(|x| **x <= nominal).count() as f64 / p.len().max(1) as f64)
             })
             .collect()
     }
 }
 
-/// What one SKU's held-out fold showed.
+/// What one SKU's held-out fold showed: the PIT of each consecutive window.
 #[derive(Debug, Default)]
 struct Windows {
-    /// Consecutive windows: (PIT, standardized error for the normal method, else NaN).
-    cover: Vec<(f64, f64)>,
-    /// Windows that start with a review period that had demand, as a replenishment cycle
-    /// does: PITs in the planning model's cycle distribution.
-    cycle: Vec<f64>,
+    cover: Vec<f64>,
 }
 
 /// Mid-rank PIT of `actual` among `draws` draws from `draw`.
@@ -226,21 +204,17 @@ fn draw_pit(actual: f64, draws: usize, mut draw: impl FnMut() -> f64) -> f64 {
 }
 
 /// PIT of `actual` in a normal (mean, sd); a point mass when sd is 0.
-fn normal_pit(actual: f64, mean: f64, sd: f64) -> (f64, f64) {
+fn normal_pit(actual: f64, mean: f64, sd: f64) -> f64 {
     if sd <= 0.0 {
-        (
-            if actual > mean {
-                1.0
-            } else if actual < mean {
-                0.0
-            } else {
-                0.5
-            },
-            f64::NAN,
-        )
+        if actual > mean {
+            1.0
+        } else if actual < mean {
+            0.0
+        } else {
+            0.5
+        }
     } else {
-        let z = (actual - mean) / sd;
-        (crate::policy::big_phi(z), z)
+        crate::policy::big_phi((actual - mean) / sd)
     }
 }
 
@@ -258,7 +232,6 @@ fn pits(fc: &Forecasts, i: usize, lt: &LeadTime, review: f64, pdays: f64, seed: 
     }
     let w = h.actual.len();
     let p = lt.mean / pdays + review;
-    let r = (review.round() as usize).max(1);
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let fcast = |t: usize| h.forecast[t.min(w - 1)] as f64;
     let dist = |t: usize| match h.sizes {
@@ -280,43 +253,23 @@ fn pits(fc: &Forecasts, i: usize, lt: &LeadTime, review: f64, pdays: f64, seed: 
         }
         x
     };
-    let normal = |start: usize, pi: f64| -> NormalLtd {
+    let normal = |start: usize| -> NormalLtd {
         let whole = p.floor() as usize;
         let mean: f64 = (0..whole).map(|k| fcast(start + k)).sum::<f64>() + (p - whole as f64) * fcast(start + whole);
         let d = if p > 0.0 { mean / p } else { 0.0 };
         let var_d = if p > 0.0 { fc.span_var(h.var, p) / p } else { h.var };
         let var_d = var_d.max(if f.discrete { d } else { 0.0 });
-        NormalLtd::from_rates(d, var_d.sqrt(), lt.mean / pdays, lt.sd / pdays, review, pi)
+        NormalLtd::from_rates(d, var_d.sqrt(), lt.mean / pdays, lt.sd / pdays, review, 1.0)
     };
-    let pi = if f.nonzero_share > 0.0 { f.nonzero_share } else { 1.0 };
     let step = (p.ceil() as usize).clamp(1, w);
     for start in (0..=w - step).step_by(step) {
         let realized = ((lead_days(lt, rng) / pdays + review).round() as usize).clamp(1, w - start);
         let a = actual(start, realized);
         out.cover.push(if draws_method {
-            (draw_pit(a, 400, || span_draw(start, lead_days(lt, rng) / pdays + review, rng)), f64::NAN)
+            draw_pit(a, 400, || span_draw(start, lead_days(lt, rng) / pdays + review, rng))
         } else {
-            let n = normal(start, 1.0);
+            let n = normal(start);
             normal_pit(a, n.protect.0, n.protect.1)
-        });
-    }
-    for start in (0..w.saturating_sub(r)).filter(|t| actual(*t, r) > 0.0) {
-        let realized = ((lead_days(lt, rng) / pdays + review).round() as usize).clamp(r, w - start);
-        let a = actual(start, realized);
-        out.cycle.push(if draws_method {
-            draw_pit(a, 400, || {
-                let mut first = 0.0;
-                for _ in 0..64 {
-                    first = span_draw(start, r as f64, rng);
-                    if first > 0.0 {
-                        break;
-                    }
-                }
-                first + span_draw(start + r, lead_days(lt, rng) / pdays, rng)
-            })
-        } else {
-            let n = normal(start, pi);
-            normal_pit(a, n.cycle.0, n.cycle.1).0
         });
     }
     out
@@ -340,7 +293,6 @@ pub fn calibrate(
             s.as_ref().map(|s| (i, pits(fc, i, s.0, review, pdays, seed ^ (i as u64 + 1).wrapping_mul(GOLDEN))))
         })
         .collect();
-    let mut var_scale = vec![1.0; fc.skus.len()];
     let mut pits: Vec<(Key, Vec<f64>)> = Vec::new();
     let mut add = |key: Key, p: f64| match pits.iter_mut().find(|x| x.0 == key) {
         Some(x) => x.1.push(p),
@@ -349,41 +301,18 @@ pub fn calibrate(
     for (i, windows) in found {
         let f = &fc.skus[i];
 
-        // The item's own held-out errors, in its model's standard deviations, shrunk toward 1:
-        // a forecast that missed by more than it expected gets a wider spread.
-        let z: Vec<f64> = windows.cover.iter().map(|w| w.1).filter(|z| z.is_finite()).collect();
-        let k2 = if z.is_empty() {
-            1.0
-        } else {
-            ((z.iter().map(|z| z * z).sum::<f64>() + OWN_PRIOR) / (z.len() as f64 + OWN_PRIOR)).clamp(0.25, 9.0)
-        };
-        var_scale[i] = k2;
         let group = items[i].as_ref().map_or(String::new(), |s| s.1.clone());
-        let rescale = |p: f64| {
-            if k2 != 1.0 && p > 0.0 && p < 1.0 {
-                crate::policy::big_phi(crate::policy::z_for_service(p) / k2.sqrt())
-            } else {
-                p
-            }
-        };
-        for (measure, values) in [
-            (Measure::Cover, windows.cover.iter().map(|w| w.0).collect::<Vec<f64>>()),
-            (Measure::Cycle, windows.cycle.clone()),
-        ] {
-            for p in values {
-                // With the item's own spread taken out, what is left is the class's tail.
-                let p = if uses_draws(f.class) { p } else { rescale(p) };
-                for (class, g) in [(f.class, group.clone()), (f.class, String::new()), family(f.class)] {
-                    add((measure, class, g), p);
-                }
+        for p in windows.cover {
+            for (class, g) in [(f.class, group.clone()), (f.class, String::new()), family(f.class)] {
+                add((class, g), p);
             }
         }
     }
     for (_, p) in &mut pits {
         p.sort_by(f64::total_cmp);
     }
-    pits.sort_by(|a, b| (a.0 .0, a.0 .1.name(), &a.0 .2).cmp(&(b.0 .0, b.0 .1.name(), &b.0 .2)));
-    LevelMap { pits, var_scale }
+    pits.sort_by(|a, b| (a.0 .0.name(), &a.0 .1).cmp(&(b.0 .0.name(), &b.0 .1)));
+    LevelMap { pits }
 }
 
 #[cfg(test)]
@@ -392,21 +321,20 @@ mod tests {
 
     #[test]
     fn uniform_pits_leave_targets_alone_and_narrow_bands_raise_them() {
-        let key = |m: &str| (Measure::Cycle, DemandClass::Smooth, m.to_string());
+        let key = |m: &str| (DemandClass::Smooth, m.to_string());
         let even: Vec<f64> = (0..1000).map(|k| (k as f64 + 0.5) / 1000.0).collect();
-        let m = LevelMap { pits: vec![(key(""), even.clone()), (key("ses"), even)], var_scale: vec![] };
-        assert!((m.level(Measure::Cycle, DemandClass::Smooth, "ses", 0.95) - 0.95).abs() < 0.002);
-        assert_eq!(m.level(Measure::Cycle, DemandClass::Lumpy, "tsb", 0.9), 0.9);
+        let m = LevelMap { pits: vec![(key(""), even.clone()), (key("ses"), even)] };
+        assert!((m.level(DemandClass::Smooth, "ses", 0.95) - 0.95).abs() < 0.002);
+        assert_eq!(m.level(DemandClass::Lumpy, "tsb", 0.9), 0.9);
         // Half the windows beyond the model's 99.5th percentile: 95% needs a far higher level.
         let mut wide: Vec<f64> = (0..1000).map(|k| if k % 2 == 0 { 0.995 } else { 0.5 }).collect();
         wide.sort_by(f64::total_cmp);
-        let m = LevelMap { pits: vec![(key(""), wide.clone()), (key("ses"), wide)], var_scale: vec![] };
-        assert!(m.level(Measure::Cycle, DemandClass::Smooth, "ses", 0.95) > 0.99);
+        let m = LevelMap { pits: vec![(key(""), wide.clone()), (key("ses"), wide)] };
+        assert!(m.level(DemandClass::Smooth, "ses", 0.95) > 0.99);
         // A group with few windows keeps close to its class.
         let m = LevelMap {
             pits: vec![(key(""), (0..1000).map(|k| (k as f64 + 0.5) / 1000.0).collect()), (key("x"), vec![0.999; 3])],
-            var_scale: vec![],
         };
-        assert!(m.level(Measure::Cycle, DemandClass::Smooth, "x", 0.95) < 0.96);
+        assert!(m.level(DemandClass::Smooth, "x", 0.95) < 0.96);
     }
 }

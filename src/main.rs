@@ -111,6 +111,10 @@ enum Command {
         /// `csv` or `parquet`.
         #[arg(long, default_value = "csv")]
         format: String,
+        /// Only these demand patterns, comma-separated: smooth, seasonal, trending, intermittent,
+        /// lumpy (default: all, in their usual shares).
+        #[arg(long, value_delimiter = ',')]
+        patterns: Vec<String>,
     },
 }
 
@@ -322,40 +326,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             o.progress.stage("done");
             let s = s?;
             print_warnings(&s.warnings);
-            for r in s.rows.iter().filter(|r| r.policy == "replen") {
-                println!(
-                    "replen   {:>9} {:.2}  {:<12} {:>5} SKUs  cycle service {:6.2}%  fill rate {:6.2}%  on hand {:8.2}",
-                    r.measure,
-                    r.target,
-                    r.pattern,
-                    r.skus,
-                    100.0 * r.cycle_service,
-                    100.0 * r.fill_rate,
-                    r.avg_on_hand
-                );
-            }
-            for r in s.rows.iter().filter(|r| r.policy == "textbook" && r.pattern == "all") {
-                println!(
-                    "textbook    cycle {:.2}  all          {:>5} SKUs  cycle service {:6.2}%  fill rate {:6.2}%  on hand {:8.2}",
-                    r.target,
-                    r.skus,
-                    100.0 * r.cycle_service,
-                    100.0 * r.fill_rate,
-                    r.avg_on_hand
-                );
-            }
-            for (t, m, got, tb, own) in &s.versus {
-                match tb {
-                    Some(x) => println!(
-                        "{m} {t:.2}: achieved {:.2}%, stock {own:.2} per SKU; the textbook rule needs {x:.2} for the same {m} ({:+.1}%)",
-                        100.0 * got,
-                        100.0 * (own / x - 1.0)
-                    ),
-                    None => println!(
-                        "{m} {t:.2}: achieved {:.2}%, stock {own:.2} per SKU; outside the textbook curve",
-                        100.0 * got
-                    ),
-                }
+            for line in s.lines() {
+                println!("{line}");
             }
             for f in &s.files {
                 eprintln!("wrote {}", f.display());
@@ -445,7 +417,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             print_warnings(&r.warnings);
         }
-        Command::Generate { skus, weeks, seed, out, format } => {
+        Command::Generate { skus, weeks, seed, out, format, patterns } => {
+            if let Some(p) = patterns.iter().find(|p| !replen::generate::PATTERNS.contains(&p.as_str())) {
+                return Err(Usage(format!(
+                    "--patterns: `{p}` is unknown: expected some of {}",
+                    replen::generate::PATTERNS.join(", ")
+                ))
+                .into());
+            }
             let format = match format.as_str() {
                 "csv" => Format::Csv,
                 "parquet" => Format::Parquet,
@@ -456,7 +435,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if skus == 0 || weeks == 0 {
                 return Err(Usage("--skus and --weeks must be at least 1".into()).into());
             }
-            let s = generate(&GenSettings { skus, weeks, seed, format }, &out)
+            let s = generate(&GenSettings { skus, weeks, seed, format, patterns }, &out)
                 .with_context(|| format!("generating into `{}`", out.display()))?;
             for (f, n) in &s.files {
                 eprintln!("wrote {f}: {n} rows");

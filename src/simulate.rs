@@ -1,7 +1,9 @@
-//! Simulating policies. Forward: many seeded futures drawn from the forecast and lead-time
-//! distributions, run through the planned policy, for the distribution of fill rate and
-//! backorders a plan delivers. Replay: the policy rebuilt at each of the last periods from the
-//! data before it, run against the demand that really happened.
+//! Simulating policies through the engine's stock-flow loop. Forward: many seeded futures
+//! drawn from the forecast and lead-time distributions, run through the planned policy, for the
+//! spread of fill rate and backorders a what-if scenario implies (the planning model's own
+//! futures: a consistency check, not the truth; see [`crate::truth`]). Replay: the policy
+//! rebuilt at each of the last periods from the data before it, run against the demand that
+//! really happened.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -113,7 +115,8 @@ fn run_path(
         &mut flow,
         0..periods,
         r.review_ticks(),
-        &p.policy,
+        &p.policy.rule,
+        |t| p.policy.at(t),
         |_| lead(&mut lead_rng),
         |t| demand(t, rng),
         |t, k| tally.add(k, t >= warmup),
@@ -184,7 +187,8 @@ pub fn replay(
         &mut flow,
         0..demand.len(),
         row.review_ticks(),
-        policy,
+        &policy.rule,
+        |t| policy.at(t),
         |_| lead(rng),
         |t| demand[t],
         |_, k| {

@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Poisson};
 use rayon::prelude::*;
 
-use crate::engine::{self, Constraints, Flow, Shape, Tally};
+use crate::engine::{self, Constraints, Flow, OrderRule, Shape, Tally};
 use crate::error::Result;
 use crate::plan::{fnv, Plan};
 use crate::series::SeriesSet;
@@ -96,28 +96,17 @@ impl Default for TruthSettings {
 }
 
 /// One SKU's policy for the daily simulation: weekly levels (the first is used in the
-/// warm-up, the last repeats), shape, Q and order constraints.
+/// warm-up, the last repeats) and its order rule.
 struct Daily {
     weekly: Vec<(f64, f64)>,
     warmup: usize,
-    shape: Shape,
-    q: f64,
-    c: Constraints,
+    rule: OrderRule,
 }
 
-impl engine::Policy for Daily {
-    fn levels(&self, tick: usize) -> (f64, f64) {
+impl Daily {
+    fn at(&self, tick: usize) -> (f64, f64) {
         let w = (tick / 7).saturating_sub(self.warmup);
         self.weekly[w.min(self.weekly.len() - 1)]
-    }
-    fn shape(&self) -> Shape {
-        self.shape
-    }
-    fn q(&self) -> f64 {
-        self.q
-    }
-    fn constraints(&self) -> &Constraints {
-        &self.c
     }
 }
 
@@ -139,7 +128,8 @@ fn simulate_sku(truth: &TrueSku, policy: &Daily, history_weeks: usize, ts: &Trut
             &mut flow,
             0..days,
             7,
-            policy,
+            &policy.rule,
+            |t| policy.at(t),
             |_| truth.lead_days(&mut lead_rng),
             |t| {
                 let lambda = truth.orders_in_week(first_week + (t / 7) as f64) / 7.0;
@@ -233,9 +223,11 @@ pub fn check_plan(
             let policy = Daily {
                 weekly,
                 warmup: ts.warmup,
-                shape: r.shape,
-                q: r.cycle_qty,
-                c: Constraints { moq: r.moq, multiple: r.order_multiple, eoq: None },
+                rule: OrderRule {
+                    shape: r.shape,
+                    q: r.cycle_qty,
+                    constraints: Constraints { moq: r.moq, multiple: r.order_multiple, eoq: None },
+                },
             };
             Some((t.pattern.clone(), simulate_sku(t, &policy, history_weeks, ts, &r.sku)))
         })
@@ -278,9 +270,11 @@ pub fn check_textbook(
                 let policy = Daily {
                     weekly: vec![(s, s)],
                     warmup: ts.warmup,
-                    shape: Shape::RS,
-                    q: d,
-                    c: Constraints { moq: r.moq, multiple: r.order_multiple, eoq: None },
+                    rule: OrderRule {
+                        shape: Shape::RS,
+                        q: d,
+                        constraints: Constraints { moq: r.moq, multiple: r.order_multiple, eoq: None },
+                    },
                 };
                 Some((t.pattern.clone(), simulate_sku(t, &policy, history_weeks, ts, &r.sku)))
             })

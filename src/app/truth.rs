@@ -8,12 +8,48 @@ use super::*;
 pub struct TruthSummary {
     /// Every row of `truth.csv`.
     pub rows: Vec<crate::truth::Achieved>,
-    /// (target, measure, achieved overall, textbook stock at the same cycle service, plan stock).
+    /// (target, measure, achieved overall in that measure, textbook stock at the same achieved
+    /// figure, plan stock).
     pub versus: Vec<(f64, &'static str, f64, Option<f64>, f64)>,
     /// Files written.
     pub files: Vec<PathBuf>,
     /// Warnings.
     pub warnings: Vec<String>,
+}
+
+impl TruthSummary {
+    /// The results as lines of text: the plan per pattern, the textbook curve, and the plan's
+    /// stock against the textbook's at the same achieved service.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in self.rows.iter().filter(|r| r.policy == "replen" || r.pattern == "all") {
+            out.push(format!(
+                "{:<8} {:>9} {:.4}  {:<12} {:>5} SKUs  cycle service {:6.2}%  fill rate {:6.2}%  on hand {:8.2}",
+                r.policy,
+                r.measure,
+                r.target,
+                r.pattern,
+                r.skus,
+                100.0 * r.cycle_service,
+                100.0 * r.fill_rate,
+                r.avg_on_hand
+            ));
+        }
+        for (t, m, got, tb, own) in &self.versus {
+            out.push(match tb {
+                Some(x) => format!(
+                    "{m} {t:.2}: achieved {:.2}%, stock {own:.2} per SKU; the textbook rule needs {x:.2} for the same {m} ({:+.1}%)",
+                    100.0 * got,
+                    100.0 * (own / x - 1.0)
+                ),
+                None => format!(
+                    "{m} {t:.2}: achieved {:.2}%, stock {own:.2} per SKU; outside the textbook curve",
+                    100.0 * got
+                ),
+            });
+        }
+        out
+    }
 }
 
 /// `replen truth`: on a folder written by `replen generate`, plans every item for `target` as

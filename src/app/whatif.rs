@@ -166,7 +166,7 @@ pub(super) fn whatif_table(rows: &[WhatIfRow]) -> Table {
 }
 
 pub(super) fn whatif_section(rows: &[WhatIfRow], chart: &Path) -> String {
-    let mut h = String::from("<p class=\"note\">Each scenario re-plans the same data; figures by formula, then checked on simulated futures (mean and 5-95% range of the fill rate).</p>\n<table><tr><th>scenario</th><th>changes</th><th>safety stock value</th><th>avg inventory value</th><th>expected fill rate</th><th>simulated fill rate</th><th>backorder units / yr (sim)</th><th>order value</th></tr>\n");
+    let mut h = String::from("<p class=\"note\">Each scenario re-plans the same data; figures by formula, then run through futures drawn from the planning model itself (mean and 5-95% range of the fill rate): a comparison between scenarios, not a promise of service (replen truth checks that against a known process).</p>\n<table><tr><th>scenario</th><th>changes</th><th>safety stock value</th><th>avg inventory value</th><th>expected fill rate</th><th>simulated fill rate</th><th>backorder units / yr (sim)</th><th>order value</th></tr>\n");
     for r in rows {
         h.push_str(&format!(
             "<tr><td class=\"t\">{}</td><td class=\"t\">{}</td><td>{:.0}</td><td>{:.0}</td><td>{:.2}%</td><td>{:.2}% ({:.2}-{:.2})</td><td>{:.0}</td><td>{:.0}</td></tr>\n",
