@@ -128,13 +128,14 @@ fn conditional(lead: (f64, f64), review: (f64, f64), pi: f64) -> (f64, f64) {
     (lead.0 + mean, (lead.1 * lead.1 + var).sqrt())
 }
 
-/// Lead-time demand as draws: the same draw gives the demand over L and over L + R; the cycle
-/// draws condition the review period on having demand.
+/// Lead-time demand as draws, each set sorted (only their distributions matter: expected
+/// shortages are taken over each set on its own). The cycle draws condition the review period
+/// on having demand.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrawLtd {
-    /// Demand over the lead time, per draw.
+    /// Demand over the lead time, sorted.
     pub lead: Vec<f64>,
-    /// Demand over lead time plus review, per draw (same draws as `lead`).
+    /// Demand over lead time plus review, sorted.
     pub protect: Vec<f64>,
     /// Cycle demand, sorted.
     pub cycle: Vec<f64>,
@@ -213,7 +214,7 @@ impl Ltd {
                 if d.lead.is_empty() {
                     0.0
                 } else {
-                    d.lead.iter().filter(|v| **v > x).count() as f64 / d.lead.len() as f64
+                    1.0 - d.lead.partition_point(|v| *v <= x) as f64 / d.lead.len() as f64
                 }
             }
         }
@@ -276,7 +277,7 @@ impl Ltd {
                 if v.is_empty() {
                     1.0
                 } else {
-                    v.iter().filter(|y| **y <= x).count() as f64 / v.len() as f64
+                    v.partition_point(|y| *y <= x) as f64 / v.len() as f64
                 }
             }
         }
@@ -291,11 +292,10 @@ impl Ltd {
                 m + z_for_service(p) * s
             }
             Ltd::Draws(d) => {
-                let mut v = if lead { d.lead.clone() } else { d.protect.clone() };
+                let v = if lead { &d.lead } else { &d.protect };
                 if v.is_empty() {
                     return 0.0;
                 }
-                v.sort_by(f64::total_cmp);
                 let k = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
                 v[k]
             }
@@ -410,12 +410,7 @@ pub fn levels(ltd: &Ltd, rule: Rule, c: &Constraints, target: Target) -> Levels 
     let level = match target {
         Target::Cycle(p) => match (shape, ltd) {
             (Shape::SnQ, Ltd::Normal(n)) => n.lead.0 + z_for_service(p) * n.lead.1,
-            (Shape::SnQ, Ltd::Draws(d)) => {
-                let mut v = d.lead.clone();
-                v.sort_by(f64::total_cmp);
-                let k = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1)) - 1;
-                v.get(k).copied().unwrap_or(0.0)
-            }
+            (Shape::SnQ, Ltd::Draws(_)) => ltd.cover_quantile(Shape::SnQ, p),
             _ => ltd.cycle_quantile(p),
         },
         Target::Cover(p) => ltd.cover_quantile(shape, p),
@@ -427,7 +422,7 @@ pub fn levels(ltd: &Ltd, rule: Rule, c: &Constraints, target: Target) -> Levels 
             };
             let (mut lo, mut hi) = (mu - 8.0 * sdv - 1.0, mu + 12.0 * sdv + 1.0);
             if let Ltd::Draws(d) = ltd {
-                hi = hi.max(d.protect.iter().copied().fold(0.0, f64::max));
+                hi = hi.max(d.protect.last().copied().unwrap_or(0.0));
             }
             for _ in 0..80 {
                 let mid = 0.5 * (lo + hi);

@@ -121,7 +121,9 @@ fn draws(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) -> D
         protect.push(a + b);
         cycle.push(a + b_given);
     }
-    cycle.sort_by(f64::total_cmp);
+    for v in [&mut lead, &mut protect, &mut cycle] {
+        v.sort_by(f64::total_cmp);
+    }
     let review_demand = {
         let o = fc.over(i, from, spec.review);
         o.mean

@@ -207,7 +207,7 @@ fn levels_note(p: &Plan) -> String {
     if parts.is_empty() {
         "service calibration: no held-out backtest windows; nominal levels used".into()
     } else {
-        format!("service calibration on held-out lead-time windows: {}", parts.join("; "))
+        format!("service calibration on held-out lead-time windows (sets fill-rate targets): {}", parts.join("; "))
     }
 }
 
