@@ -60,13 +60,17 @@ fn span<R: Rng>(fc: &Forecasts, i: usize, from: usize, len: f64, rng: &mut R) ->
 /// Demand over `len` periods given that there is some (a draw of a non-zero period when tries
 /// run out).
 fn span_with_demand<R: Rng>(fc: &Forecasts, i: usize, from: usize, len: f64, rng: &mut R) -> f64 {
+    // One whole period of hurdle demand given that there is some: a demand size, drawn at once.
+    let d = fc.period(i, from);
+    if let (Some(h), true) = (d.hurdle, (len - 1.0).abs() < 1e-9) {
+        return DemandDist::intermittent(Hurdle { prob: 1.0, ..h }, d.discrete).sample(rng);
+    }
     for _ in 0..64 {
         let x = span(fc, i, from, len.max(1.0), rng);
         if x > 0.0 {
             return x;
         }
     }
-    let d = fc.period(i, from);
     match d.hurdle {
         Some(h) => DemandDist::intermittent(Hurdle { prob: 1.0, ..h }, d.discrete).sample(rng),
         None => d.mean.max(if d.discrete { 1.0 } else { 0.0 }),
