@@ -128,11 +128,7 @@ fn draws(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) -> D
     for v in [&mut lead, &mut protect, &mut cycle] {
         v.sort_by(f64::total_cmp);
     }
-    let review_demand = {
-        let o = fc.over(i, from, spec.review);
-        o.mean
-    };
-    DrawLtd { lead, protect, cycle, review_demand }
+    DrawLtd { lead, protect, cycle, review_demand: fc.over(i, from, spec.review).mean }
 }
 
 /// (class, group): a family is `DemandClass::None` with group `regular` or `intermittent`; a

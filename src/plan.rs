@@ -366,11 +366,6 @@ pub fn calibrated_levels(
     }
 }
 
-/// The levels of a plan row in a later period, at the model target the row used.
-fn levels_at(ltd: &Ltd, rule: Rule, c: &Constraints, target: Target) -> Levels {
-    engine::levels(ltd, rule, c, target)
-}
-
 /// A plan row's policy as the engine's simulations apply it: its time-phased levels and its
 /// order rule.
 #[derive(Debug, Clone, PartialEq)]
@@ -512,7 +507,7 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
                 Ltd::Draws(_) => ltd.scaled(if base > 0.0 { o.mean / base } else { 1.0 }),
                 Ltd::Normal(_) => ltd::model(c.fc, i, t, lt, &spec),
             };
-            let lv_t = levels_at(&lt_t, rule, &cons, level);
+            let lv_t = engine::levels(&lt_t, rule, &cons, level);
             PeriodRow {
                 sku: row.sku.clone(),
                 period_start: c.set.future_start(t),
