@@ -35,15 +35,6 @@ impl Target {
             Target::FillRate(_) | Target::Cover(_) => "fill_rate",
         }
     }
-
-    /// The same measure at another level.
-    pub fn with(self, v: f64) -> Target {
-        match self {
-            Target::Cycle(_) => Target::Cycle(v),
-            Target::FillRate(_) => Target::FillRate(v),
-            Target::Cover(_) => Target::Cover(v),
-        }
-    }
 }
 
 /// The review rule.

@@ -10,9 +10,9 @@
 //! movers that is most of the risk.
 //!
 //! Then the honest part: on the latest backtest window, which neither chose the model nor
-//! fitted it, each SKU's demand over its own L + R is placed in the predictive distribution
-//! (its PIT). Per demand class, the share of windows a level covered is what a target is
-//! mapped through: a 95% plan uses the level that covered 95% in backtests.
+//! fitted it, each SKU's demand over a drawn lead time plus a review is placed in the planning
+//! model's own distribution (its PIT). Per demand class and group, the share of windows a level
+//! covered is what a fill-rate plan's level is mapped through ([`LevelMap`]).
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -42,19 +42,24 @@ pub struct Spec {
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// Demand over `len` periods from future period `from`: whole periods drawn from the forecast,
-/// and the part `w` of the last one counted as its demand with probability `w`.
-fn span<R: Rng>(fc: &Forecasts, i: usize, from: usize, len: f64, rng: &mut R) -> f64 {
+/// Demand over `len` periods from period `from`, period `t` distributed as `dist(t)`: whole
+/// periods drawn, and the part `w` of the last one counted as its demand with probability `w`.
+fn span_of<R: Rng>(dist: impl Fn(usize) -> DemandDist, from: usize, len: f64, rng: &mut R) -> f64 {
     let whole = len.max(0.0).floor() as usize;
-    let mut total: f64 = (0..whole).map(|k| fc.period(i, from + k).sample(rng)).sum();
+    let mut total: f64 = (0..whole).map(|k| dist(from + k).sample(rng)).sum();
     let w = len - whole as f64;
     if w > 1e-9 {
-        let x = fc.period(i, from + whole).sample(rng);
+        let x = dist(from + whole).sample(rng);
         if rng.gen_bool(w.min(1.0)) {
             total += x;
         }
     }
     total
+}
+
+/// [`span_of`] SKU `i`'s forecast from future period `from`.
+fn span<R: Rng>(fc: &Forecasts, i: usize, from: usize, len: f64, rng: &mut R) -> f64 {
+    span_of(|t| fc.period(i, t), from, len, rng)
 }
 
 /// Demand over `len` periods given that there is some (a draw of a non-zero period when tries
@@ -185,12 +190,6 @@ impl LevelMap {
     }
 }
 
-/// What one SKU's held-out fold showed: the PIT of each consecutive window.
-#[derive(Debug, Default)]
-struct Windows {
-    cover: Vec<f64>,
-}
-
 /// Mid-rank PIT of `actual` among `draws` draws from `draw`.
 fn draw_pit(actual: f64, draws: usize, mut draw: impl FnMut() -> f64) -> f64 {
     let (mut below, mut equal) = (0usize, 0usize);
@@ -224,9 +223,9 @@ fn normal_pit(actual: f64, mean: f64, sd: f64) -> f64 {
 /// receipts plus the review period (what one order must cover), and is placed in the planning
 /// model's own distribution of that demand, lead-time spread included; so the calibration
 /// checks the very quantity the plan protects.
-fn pits(fc: &Forecasts, i: usize, lt: &LeadTime, review: f64, pdays: f64, seed: u64) -> Windows {
+fn pits(fc: &Forecasts, i: usize, lt: &LeadTime, review: f64, pdays: f64, seed: u64) -> Vec<f64> {
     let f = &fc.skus[i];
-    let mut out = Windows::default();
+    let mut out = Vec::new();
     let Some(h) = f.holdout.as_ref() else { return out };
     let draws_method = uses_draws(f.class);
     if draws_method && h.sizes.is_none() {
@@ -241,20 +240,6 @@ fn pits(fc: &Forecasts, i: usize, lt: &LeadTime, review: f64, pdays: f64, seed: 
         None => DemandDist::new(fcast(t), h.var, f.discrete),
     };
     let actual = |start: usize, len: usize| -> f64 { h.actual[start..start + len].iter().map(|x| *x as f64).sum() };
-    // Demand over `len` periods from `start` in one draw, the part of the last period with
-    // its probability.
-    let span_draw = |start: usize, len: f64, rng: &mut ChaCha8Rng| -> f64 {
-        let whole = len.max(0.0).floor() as usize;
-        let mut x: f64 = (0..whole).map(|k| dist(start + k).sample(rng)).sum();
-        let part = len - whole as f64;
-        if part > 1e-9 {
-            let y = dist(start + whole).sample(rng);
-            if rng.gen_bool(part.min(1.0)) {
-                x += y;
-            }
-        }
-        x
-    };
     let normal = |start: usize| -> NormalLtd {
         let whole = p.floor() as usize;
         let mean: f64 = (0..whole).map(|k| fcast(start + k)).sum::<f64>() + (p - whole as f64) * fcast(start + whole);
@@ -267,8 +252,8 @@ fn pits(fc: &Forecasts, i: usize, lt: &LeadTime, review: f64, pdays: f64, seed: 
     for start in (0..=w - step).step_by(step) {
         let realized = ((lead_days(lt, rng) / pdays + review).round() as usize).clamp(1, w - start);
         let a = actual(start, realized);
-        out.cover.push(if draws_method {
-            draw_pit(a, 400, || span_draw(start, lead_days(lt, rng) / pdays + review, rng))
+        out.push(if draws_method {
+            draw_pit(a, 400, || span_of(dist, start, lead_days(lt, rng) / pdays + review, rng))
         } else {
             let n = normal(start);
             normal_pit(a, n.protect.0, n.protect.1)
@@ -288,7 +273,7 @@ pub fn calibrate(
     seed: u64,
 ) -> LevelMap {
     use rayon::prelude::*;
-    let found: Vec<(usize, Windows)> = items
+    let found: Vec<(usize, Vec<f64>)> = items
         .par_iter()
         .enumerate()
         .filter_map(|(i, s)| {
@@ -304,7 +289,7 @@ pub fn calibrate(
         let f = &fc.skus[i];
 
         let group = items[i].as_ref().map_or(String::new(), |s| s.1.clone());
-        for p in windows.cover {
+        for p in windows {
             for (class, g) in [(f.class, group.clone()), (f.class, String::new()), family(f.class)] {
                 add((class, g), p);
             }

@@ -71,11 +71,6 @@ impl TrueSku {
     }
 }
 
-/// Reads `ground_truth.csv` of a generated folder: SKU code -> true process.
-pub fn read(dir: &Path) -> Result<HashMap<String, TrueSku>> {
-    crate::ingest::read_ground_truth(dir)
-}
-
 /// How to simulate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TruthSettings {

@@ -67,7 +67,7 @@ pub fn run_truth(
     o.progress.stage("reading data");
     let load = Load { sales_details: false, planning: true, planning_required: true, backorders: true };
     let ds = Dataset::load(&o.data, load)?;
-    let truth_skus = truth::read(&o.data)?;
+    let truth_skus = crate::ingest::read_ground_truth(&o.data)?;
     let as_of = as_of(&ds, o.as_of)?;
     if o.settings.period != crate::period::Period::Week {
         return Err(Error::Setting {
