@@ -26,8 +26,11 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("replen-bench-{skus}x156"));
     if !dir.join("items.csv").exists() {
         let t = Instant::now();
-        generate(&GenSettings { skus, weeks: 156, seed: 1, format: Format::Csv, patterns: Vec::new() }, &dir)
-            .expect("generate");
+        generate(
+            &GenSettings { skus, weeks: 156, seed: 1, format: Format::Csv, patterns: Vec::new(), ..Default::default() },
+            &dir,
+        )
+        .expect("generate");
         eprintln!("generated {skus} SKUs x 156 weeks in {:.1} s", t.elapsed().as_secs_f64());
     }
     let out = dir.join("out");

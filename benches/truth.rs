@@ -35,7 +35,14 @@ fn main() {
     for (seed, patterns) in seeds {
         let dir = std::env::temp_dir().join(format!("replen-truth-{skus}-{seed}-{}", patterns.join("+")));
         if !dir.join("ground_truth.csv").exists() {
-            let g = GenSettings { skus, weeks: 156, seed, format: Format::Csv, patterns: patterns.clone() };
+            let g = GenSettings {
+                skus,
+                weeks: 156,
+                seed,
+                format: Format::Csv,
+                patterns: patterns.clone(),
+                ..Default::default()
+            };
             generate(&g, &dir).expect("generate");
         }
         for (weeks, paths) in [(13, 120), (52, 40)] {

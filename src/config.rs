@@ -58,6 +58,77 @@ pub struct ConfigFile {
     pub scenarios: Option<std::collections::BTreeMap<String, String>>,
     /// Futures simulated per scenario.
     pub paths: Option<usize>,
+    /// Alert thresholds.
+    pub alerts: Option<AlertSettings>,
+}
+
+/// Alert thresholds (the `[alerts]` table); every key has a default.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertSettings {
+    /// An open backorder whose estimated date is more than this many days after the as-of
+    /// date is late (`backorder_late`, medium; past the promised date or undated: high).
+    pub backorder_wait_days: f64,
+    /// Days of cover (on hand / forecast demand) beyond which stock is excess (low).
+    pub excess_cover_days: f64,
+    /// Supplier on-time rate below which a supplier is late (medium).
+    pub supplier_on_time_min: f64,
+    /// Receipts with a promised date a supplier needs before its on-time rate is judged.
+    pub supplier_min_receipts: usize,
+    /// Days overdue past which an open purchase order is a high alert (else medium).
+    pub overdue_high_days: f64,
+    /// Backorder rate (% of orders) above which `kpi_threshold` fires (medium).
+    pub max_backorder_rate: f64,
+    /// Fill rate (% of units) below which `kpi_threshold` fires (medium).
+    pub min_fill_rate: f64,
+    /// Latest periods the KPI thresholds are judged over.
+    pub kpi_periods: usize,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            backorder_wait_days: 14.0,
+            excess_cover_days: 180.0,
+            supplier_on_time_min: 0.8,
+            supplier_min_receipts: 5,
+            overdue_high_days: 14.0,
+            max_backorder_rate: 5.0,
+            min_fill_rate: 95.0,
+            kpi_periods: 4,
+        }
+    }
+}
+
+impl AlertSettings {
+    fn checked(self) -> Result<AlertSettings> {
+        let days = |name: &str, v: f64| {
+            if v >= 0.0 && v.is_finite() {
+                Ok(())
+            } else {
+                Err(bad(&format!("alerts.{name}"), v, "a number of days of 0 or more"))
+            }
+        };
+        days("backorder_wait_days", self.backorder_wait_days)?;
+        days("excess_cover_days", self.excess_cover_days)?;
+        days("overdue_high_days", self.overdue_high_days)?;
+        if !(0.0..=1.0).contains(&self.supplier_on_time_min) {
+            return Err(bad(
+                "alerts.supplier_on_time_min",
+                self.supplier_on_time_min,
+                "a share from 0 to 1, such as 0.8",
+            ));
+        }
+        for (name, v) in [("max_backorder_rate", self.max_backorder_rate), ("min_fill_rate", self.min_fill_rate)] {
+            if !(0.0..=100.0).contains(&v) {
+                return Err(bad(&format!("alerts.{name}"), v, "a percentage from 0 to 100, such as 5"));
+            }
+        }
+        if self.kpi_periods == 0 {
+            return Err(bad("alerts.kpi_periods", 0, "a number of periods of 1 or more"));
+        }
+        Ok(self)
+    }
 }
 
 impl ConfigFile {
@@ -133,6 +204,8 @@ pub struct Settings {
     pub scenarios: Vec<crate::whatif::Scenario>,
     /// Futures simulated per scenario.
     pub paths: usize,
+    /// Alert thresholds.
+    pub alerts: AlertSettings,
 }
 
 impl Default for Settings {
@@ -153,6 +226,7 @@ impl Default for Settings {
             seed: 42,
             scenarios: Vec::new(),
             paths: 300,
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -241,7 +315,9 @@ impl Settings {
         if !(10..=100_000).contains(&paths) {
             return Err(bad("paths", paths, "a number of simulated futures from 10 to 100000"));
         }
+        let alerts = pick!(alerts).unwrap_or_default().checked()?;
         Ok(Settings {
+            alerts,
             sales_are,
             period,
             horizon,
@@ -287,6 +363,18 @@ mod tests {
         assert_eq!(s.service_measure, ServiceMeasure::FillRate);
         assert_eq!(s.policy, Policy::Continuous);
         assert_eq!(s.targets, [0.99, 0.95, 0.9]);
+    }
+
+    #[test]
+    fn alert_thresholds_default_and_are_checked() {
+        let c: ConfigFile = toml::from_str("[alerts]\nbackorder_wait_days = 7\n").unwrap();
+        let s = Settings::from_parts(&c, &ConfigFile::default()).unwrap();
+        assert_eq!(s.alerts.backorder_wait_days, 7.0);
+        assert_eq!(s.alerts.excess_cover_days, AlertSettings::default().excess_cover_days);
+        let c: ConfigFile = toml::from_str("[alerts]\nmin_fill_rate = 0.95\nmax_backorder_rate = 500\n").unwrap();
+        let e = Settings::from_parts(&c, &ConfigFile::default()).unwrap_err().to_string();
+        assert!(e.contains("alerts.max_backorder_rate"), "{e}");
+        assert!(toml::from_str::<ConfigFile>("[alerts]\nbackorder_days = 3\n").is_err());
     }
 
     #[test]

@@ -32,6 +32,26 @@ pub struct GenSettings {
     /// Demand patterns to draw from (names of [`PATTERNS`]); empty for all, in their usual
     /// shares.
     pub patterns: Vec<String>,
+    /// Weeks simulated after the history, by the same company rule, to write what happened
+    /// next (`outcomes.csv`: which items went on backorder).
+    pub future_weeks: usize,
+    /// Share of items launched during the history or after it (no sales before their launch;
+    /// half of them stocked ahead of it, half with nothing until the first order).
+    pub new_items: f64,
+}
+
+impl Default for GenSettings {
+    fn default() -> Self {
+        GenSettings {
+            skus: 300,
+            weeks: 156,
+            seed: 42,
+            format: Format::Csv,
+            patterns: Vec::new(),
+            future_weeks: 8,
+            new_items: 0.0,
+        }
+    }
 }
 
 /// Row counts written.
@@ -113,7 +133,10 @@ struct SkuData {
     lines: Vec<Line>,
     backs: Vec<Back>,
     pos: Vec<Po>,
+    /// On hand at the end of the history.
     on_hand: f64,
+    /// First week with demand (0 unless a new item).
+    starts: usize,
 }
 
 /// One customer order size: gamma with mean `mean` and coefficient of variation `cv`, rounded, at least 1.
@@ -163,8 +186,23 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
     let cover = sup.planned_days / 7.0 + 1.0;
     let reorder = (base_weekly * cover * rng.gen_range(1.0..1.6)).round();
     let up_to = reorder + (base_weekly * rng.gen_range(1.0..4.0)).round().max(1.0);
-    let mut on_hand = up_to;
-    let days = (s.weeks * 7) as u32;
+    // New items: a launch week from the middle of the history to the end of the future weeks,
+    // drawn from a stream of their own so the others' histories do not move.
+    let mut launch = ChaCha8Rng::seed_from_u64(s.seed ^ (i as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+    let is_new = s.new_items > 0.0 && launch.gen_bool(s.new_items.min(1.0));
+    let starts =
+        if is_new { launch.gen_range(s.weeks / 2..(s.weeks + s.future_weeks).max(s.weeks / 2 + 1)) } else { 0 };
+    let stocked = !is_new || launch.gen_bool(0.5);
+    let mut on_hand = if stocked { up_to } else { 0.0 };
+    let mut history_on_hand = on_hand;
+    // Costs are drawn when the history ends, so the future weeks leave the history's bytes
+    // as they were without them.
+    let costs = |rng: &mut ChaCha8Rng| {
+        (rng.gen_range(20.0f64..100.0).round(), (rng.gen_range(0.18f64..0.30) * 100.0).round() / 100.0)
+    };
+    let mut drawn = None;
+    let mut sold = false;
+    let total_weeks = s.weeks + s.future_weeks;
     let lt_dist = LogNormal::new(sup.bias.ln(), sup.spread).expect("valid");
     let mut lines = Vec::new();
     let mut backs: Vec<Back> = Vec::new();
@@ -173,11 +211,15 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
     let mut backlog = 0.0;
     let mut order_no = 0u32;
     let mut week_orders: Vec<(u32, f64)> = Vec::new();
-    for w in 0..s.weeks {
+    for w in 0..total_weeks {
+        if w == s.weeks {
+            history_on_hand = on_hand;
+            drawn = Some(costs(&mut rng));
+        }
         let t = w as f64;
         let season = 1.0 + amplitude * (2.0 * std::f64::consts::PI * (t + phase) / 52.0).sin();
         let growth = (1.0 + trend * t / 52.0).max(0.05);
-        let lambda = orders_per_week * season * growth;
+        let lambda = if w < starts { 0.0 } else { orders_per_week * season * growth };
         let n = if lambda > 0.0 { Poisson::new(lambda).expect("positive rate").sample(&mut rng) as usize } else { 0 };
         week_orders.clear();
         for _ in 0..n {
@@ -203,6 +245,7 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
             }
             while k < week_orders.len() && week_orders[k].0 == day {
                 let qty = week_orders[k].1;
+                sold = true;
                 order_no += 1;
                 lines.push(Line { day, qty, order: order_no });
                 let shipped = qty.min(on_hand);
@@ -216,8 +259,8 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
                 }
                 k += 1;
             }
-            // Weekly review on Mondays.
-            if day % 7 == 0 {
+            // Weekly review on Mondays (an unstocked new item only once it has sold).
+            if day % 7 == 0 && (stocked || sold) {
                 let position = on_hand + on_order - backlog;
                 if position <= reorder {
                     let qty = round_order(up_to - position, moq, multiple);
@@ -228,16 +271,12 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
                     }
                     let arrive = day + lt.round().max(1.0) as u32;
                     on_order += qty;
-                    pos.push(Po {
-                        day,
-                        qty,
-                        expected: day + sup.planned_days as u32,
-                        received: (arrive < days).then_some(arrive),
-                    });
+                    pos.push(Po { day, qty, expected: day + sup.planned_days as u32, received: Some(arrive) });
                 }
             }
         }
     }
+    let (order_cost, holding_rate) = drawn.unwrap_or_else(|| costs(&mut rng));
     SkuData {
         supplier,
         pattern,
@@ -253,12 +292,13 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
         moq,
         multiple,
         service,
-        order_cost: rng.gen_range(20.0f64..100.0).round(),
-        holding_rate: (rng.gen_range(0.18f64..0.30) * 100.0).round() / 100.0,
+        order_cost,
+        holding_rate,
         lines,
         backs,
         pos,
-        on_hand,
+        on_hand: if s.weeks < total_weeks { history_on_hand } else { on_hand },
+        starts,
     }
 }
 
@@ -285,8 +325,9 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
 
     // Sales, in date order as an ERP export lists them.
     let mut idx: Vec<(u32, u32, u32)> = Vec::new();
+    let days = (s.weeks * 7) as u32;
     for (i, d) in data.iter().enumerate() {
-        for (j, l) in d.lines.iter().enumerate() {
+        for (j, l) in d.lines.iter().enumerate().filter(|(_, l)| l.day < days) {
             idx.push((l.day, i as u32, j as u32));
         }
     }
@@ -302,13 +343,18 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
     write(t, "sales")?;
     drop(idx);
 
-    let backs: Vec<(usize, &Back)> =
-        data.iter().enumerate().flat_map(|(i, d)| d.backs.iter().map(move |b| (i, b))).collect();
+    // History ends at `days`: later backorders, fills, orders and receipts are not known yet.
+    let known = |d: Option<u32>| d.filter(|d| *d < days);
+    let backs: Vec<(usize, &Back)> = data
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| d.backs.iter().filter(|b| b.day < days).map(move |b| (i, b)))
+        .collect();
     let t = Table::new()
         .date("date", backs.iter().map(|(_, b)| date(b.day)))
         .text("sku", backs.iter().map(|(i, _)| name(*i)))
         .num("qty", backs.iter().map(|(_, b)| b.qty))
-        .opt_date("filled_date", backs.iter().map(|(_, b)| b.filled.map(date)))
+        .opt_date("filled_date", backs.iter().map(|(_, b)| known(b.filled).map(date)))
         .text("order_id", backs.iter().map(|(i, b)| format!("SO{}-{}", i + 1, b.order)))
         .text("cancelled", backs.iter().map(|(_, b)| if b.cancelled { "true" } else { "false" }));
     summary.files.push(("backorders".into(), backs.len()));
@@ -333,15 +379,18 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
     summary.files.push(("inventory".into(), s.skus));
     write(t, "inventory")?;
 
-    let pos: Vec<(usize, usize, &Po)> =
-        data.iter().enumerate().flat_map(|(i, d)| d.pos.iter().enumerate().map(move |(j, p)| (i, j, p))).collect();
+    let pos: Vec<(usize, usize, &Po)> = data
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| d.pos.iter().enumerate().filter(|(_, p)| p.day < days).map(move |(j, p)| (i, j, p)))
+        .collect();
     let t = Table::new()
         .text("po_id", pos.iter().map(|(i, j, _)| format!("PO{}-{}", i + 1, j + 1)))
         .text("sku", pos.iter().map(|(i, _, _)| name(*i)))
         .text("supplier", pos.iter().map(|(i, _, _)| sups[data[*i].supplier].name.as_str()))
         .date("order_date", pos.iter().map(|(_, _, p)| date(p.day)))
         .num("qty", pos.iter().map(|(_, _, p)| p.qty))
-        .opt_date("received_date", pos.iter().map(|(_, _, p)| p.received.map(date)))
+        .opt_date("received_date", pos.iter().map(|(_, _, p)| known(p.received).map(date)))
         .date("expected_date", pos.iter().map(|(_, _, p)| date(p.expected)));
     summary.files.push(("purchase_orders".into(), pos.len()));
     write(t, "purchase_orders")?;
@@ -361,8 +410,28 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
         .num("supplier_lead_time_bias", data.iter().map(|d| r4(sups[d.supplier].bias)))
         .num("supplier_lead_time_spread", data.iter().map(|d| r4(sups[d.supplier].spread)))
         .num("supplier_planned_days", data.iter().map(|d| sups[d.supplier].planned_days))
-        .num("supplier_on_time_share", data.iter().map(|d| r4(sups[d.supplier].on_time_share)));
+        .num("supplier_on_time_share", data.iter().map(|d| r4(sups[d.supplier].on_time_share)))
+        .int("demand_starts_week", data.iter().map(|d| d.starts as u64));
     summary.files.push(("ground_truth".into(), s.skus));
     write(t, "ground_truth")?;
+
+    // What happened next: backorders created in the weeks after the history.
+    if s.future_weeks > 0 {
+        let end = days + (s.future_weeks * 7) as u32;
+        let next = |d: &SkuData| -> (Option<u32>, f64) {
+            let b: Vec<&Back> = d.backs.iter().filter(|b| b.day >= days && b.day < end).collect();
+            (b.iter().map(|b| b.day).min(), b.iter().map(|b| b.qty).sum())
+        };
+        let o: Vec<(Option<u32>, f64)> = data.iter().map(next).collect();
+        let t = Table::new()
+            .text("sku", (0..s.skus).map(name))
+            .text("backordered", o.iter().map(|x| if x.0.is_some() { "true" } else { "false" }))
+            .opt_date("first_backorder_date", o.iter().map(|x| x.0.map(date)))
+            .num("backordered_units", o.iter().map(|x| x.1))
+            .date("window_start", (0..s.skus).map(|_| date(days)))
+            .date("window_end", (0..s.skus).map(|_| date(end - 1)));
+        summary.files.push(("outcomes".into(), s.skus));
+        write(t, "outcomes")?;
+    }
     Ok(summary)
 }

@@ -286,6 +286,12 @@ pub struct Backorder {
     pub order_id: Option<String>,
     /// The customer cancelled instead of waiting.
     pub cancelled: bool,
+    /// Serving priority: lines with one go first, lowest number first.
+    pub priority: Option<f64>,
+    /// Date promised to the customer.
+    pub promised_date: Option<NaiveDate>,
+    /// 1-based row in the file.
+    pub row: usize,
 }
 
 /// Item master data.
@@ -448,6 +454,20 @@ impl Dataset {
                 ));
             }
         }
+        if let Some(backs) = &self.backorders {
+            let mut unknown: Vec<&str> =
+                backs.iter().filter(|b| !items.contains_key(&b.sku)).map(|b| self.skus.name(b.sku)).collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            if !unknown.is_empty() {
+                let lines = backs.iter().filter(|b| !items.contains_key(&b.sku)).count();
+                self.warnings.push(format!(
+                    "{lines} backorder line(s) of {} SKU(s) missing from items are not planned and get no date: {}",
+                    unknown.len(),
+                    list_some(&unknown)
+                ));
+            }
+        }
         if let Some(pos) = &self.purchase_orders {
             let mut unknown: Vec<&str> =
                 pos.iter().filter(|p| !items.contains_key(&p.sku)).map(|p| self.skus.name(p.sku)).collect();
@@ -520,7 +540,12 @@ pub fn read_sales(path: &Path, fmt: Format, skus: &mut Skus, details: bool) -> R
 
 /// Reads the backorders file.
 pub fn read_backorders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<Backorder>> {
-    let t = RawTable::read(path, fmt, &["date", "sku", "qty", "filled_date"], &["order_id", "cancelled"])?;
+    let t = RawTable::read(
+        path,
+        fmt,
+        &["date", "sku", "qty", "filled_date"],
+        &["order_id", "cancelled", "priority", "promised_date"],
+    )?;
     let mut c = Check::new(path);
     let mut out = Vec::with_capacity(t.rows);
     let cells = t
@@ -529,13 +554,16 @@ pub fn read_backorders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<
         .zip(t.cells("qty"))
         .zip(t.cells("filled_date"))
         .zip(t.cells("order_id"))
-        .zip(t.cells("cancelled"));
-    for (i, (((((d, k), q), f), o), x)) in cells.enumerate() {
+        .zip(t.cells("cancelled"))
+        .zip(t.cells("priority").zip(t.cells("promised_date")));
+    for (i, ((((((d, k), q), f), o), x), (p, pd))) in cells.enumerate() {
         let date = c.date(i, "date", d);
         let sku = c.text(i, "sku", k);
         let qty = c.number(i, "qty", q);
         let filled = c.opt_date(i, "filled_date", f);
         let cancelled = c.bool(i, "cancelled", x);
+        let priority = c.opt_number(i, "priority", p);
+        let promised_date = c.opt_date(i, "promised_date", pd);
         if let (Some(date), Some(fd)) = (date, filled) {
             if fd < date {
                 c.add(i, "filled_date", format!("filled on {fd}, before the backorder was created on {date}"));
@@ -549,7 +577,29 @@ pub fn read_backorders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<
                 filled_date: filled,
                 order_id: o.map(String::from),
                 cancelled,
+                priority,
+                promised_date,
+                row: i + 1,
             });
+        }
+    }
+    c.finish()?;
+    Ok(out)
+}
+
+/// Reads an outcomes file (`sku`, `backordered`, optional `first_backorder_date`): which
+/// items went on backorder after the as-of date, to score the stockout risk against.
+pub fn read_outcomes(path: &Path, fmt: Format) -> Result<Vec<(String, bool, Option<NaiveDate>)>> {
+    let t = RawTable::read(path, fmt, &["sku", "backordered"], &["first_backorder_date"])?;
+    let mut c = Check::new(path);
+    let mut out = Vec::with_capacity(t.rows);
+    let cells = t.cells("sku").zip(t.cells("backordered")).zip(t.cells("first_backorder_date"));
+    for (i, ((k, b), f)) in cells.enumerate() {
+        let sku = c.text(i, "sku", k);
+        let hit = c.bool(i, "backordered", b);
+        let first = c.opt_date(i, "first_backorder_date", f);
+        if let Some(sku) = sku {
+            out.push((sku.to_string(), hit, first));
         }
     }
     c.finish()?;

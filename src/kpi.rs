@@ -258,6 +258,9 @@ mod tests {
             filled_date: filled.map(d),
             order_id: with_ids.then(|| format!("O{i}")),
             cancelled: false,
+            priority: None,
+            promised_date: None,
+            row: i,
         };
         Dataset {
             skus,

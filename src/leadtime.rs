@@ -33,6 +33,11 @@ pub struct Stats {
     pub on_time: Option<f64>,
     /// Mean of received minus planned lead time, in days.
     pub vs_planned: Option<f64>,
+    /// Receipts that had a promised (expected) date, and their mean days late against it
+    /// (negative when early).
+    pub late: (usize, f64),
+    /// Days late against the promise of each such receipt, sorted.
+    pub delays: Vec<f64>,
     /// The receipts themselves, in days, sorted.
     pub samples: Vec<f64>,
 }
@@ -48,7 +53,9 @@ pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
     v[lo] + (h - lo as f64) * (v[hi] - v[lo])
 }
 
-fn stats(mut samples: Vec<f64>, on_time: (usize, usize), vs_planned: (f64, usize)) -> Stats {
+fn stats(mut samples: Vec<f64>, on_time: (usize, usize), vs_planned: (f64, usize), mut delays: Vec<f64>) -> Stats {
+    delays.sort_by(f64::total_cmp);
+    let late = (delays.iter().sum::<f64>(), delays.len());
     samples.sort_by(f64::total_cmp);
     let n = samples.len();
     let mean = samples.iter().sum::<f64>() / n as f64;
@@ -62,6 +69,8 @@ fn stats(mut samples: Vec<f64>, on_time: (usize, usize), vs_planned: (f64, usize
         p90: quantile_sorted(&samples, 0.9),
         on_time: (on_time.1 > 0).then(|| on_time.0 as f64 / on_time.1 as f64),
         vs_planned: (vs_planned.1 > 0).then(|| vs_planned.0 / vs_planned.1 as f64),
+        late: (late.1, if late.1 > 0 { late.0 / late.1 as f64 } else { 0.0 }),
+        delays,
         samples,
     }
 }
@@ -102,6 +111,7 @@ pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: Naiv
         days: Vec<f64>,
         on_time: (usize, usize),
         vs_planned: (f64, usize),
+        delays: Vec<f64>,
     }
     let mut by_sku: HashMap<u32, Acc> = HashMap::new();
     let mut by_sup: BTreeMap<String, Acc> = BTreeMap::new();
@@ -123,6 +133,7 @@ pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: Naiv
             if let Some(e) = p.expected_date {
                 acc.on_time.1 += 1;
                 acc.on_time.0 += usize::from(r <= e);
+                acc.delays.push((r - e).num_days() as f64);
             }
             if let Some(pl) = planned {
                 acc.vs_planned.0 += d - pl;
@@ -142,11 +153,11 @@ pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: Naiv
         ));
     }
     let supplier: BTreeMap<String, Stats> =
-        by_sup.into_iter().map(|(k, a)| (k, stats(a.days, a.on_time, a.vs_planned))).collect();
+        by_sup.into_iter().map(|(k, a)| (k, stats(a.days, a.on_time, a.vs_planned, a.delays))).collect();
     let sku = items
         .iter()
         .map(|(&s, item)| {
-            let own = by_sku.remove(&s).map(|a| stats(a.days, a.on_time, a.vs_planned));
+            let own = by_sku.remove(&s).map(|a| stats(a.days, a.on_time, a.vs_planned, a.delays));
             let sup = supplier.get(&item.supplier);
             // The SKU is shrunk toward the supplier's OTHER receipts: its own count once.
             let others = sup.map(|x| without(x, own.as_ref()));
@@ -233,26 +244,111 @@ pub fn on_order(pos: &[PurchaseOrder], as_of: NaiveDate) -> HashMap<u32, f64> {
     out
 }
 
-/// Open purchase-order rows per SKU at `as_of` with the day each is expected: the promised
-/// date when given and still ahead, else the order date plus `lead_days(sku)`, never before
-/// `as_of`.
-pub fn scheduled_receipts(
+/// Receipts with a promised date a supplier needs before its lateness moves the dates of its
+/// open orders.
+pub const MIN_LATE_RECEIPTS: usize = 5;
+
+/// Days an open order of `sup` is expected after its promised date: the supplier's mean
+/// lateness against its promises, rounded, when it has at least [`MIN_LATE_RECEIPTS`] such
+/// receipts and is late by a day or more on average; else 0.
+pub fn supplier_delay(sup: Option<&Stats>) -> i64 {
+    match sup {
+        Some(s) if s.late.0 >= MIN_LATE_RECEIPTS && s.late.1 >= 1.0 => s.late.1.round() as i64,
+        _ => 0,
+    }
+}
+
+/// One open purchase-order row: what arrives, and when it is expected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    /// Purchase order number.
+    pub po_id: String,
+    /// Day expected (never before the as-of date).
+    pub due: NaiveDate,
+    /// Units.
+    pub qty: f64,
+    /// Which rule gave `due`: `expected_date`, `expected_date+supplier_delay`,
+    /// `order_date+lead_time`, or `overdue` (the promised date, or the order date plus the
+    /// lead time, has passed: expected after the median extra wait of the supplier's receipts
+    /// that were as late, else today).
+    pub basis: &'static str,
+    /// Days after `due` it may arrive, equally likely points (the supplier's record of
+    /// lateness against promises, or the lead time's spread; for an overdue order, given that it
+    /// is already late); `[0]` when nothing is known.
+    pub spread: Vec<f64>,
+}
+
+/// Probability points of [`Incoming::spread`].
+const SPREAD_POINTS: [f64; 5] = [0.1, 0.3, 0.5, 0.7, 0.9];
+
+/// Points of `v` (sorted) at [`SPREAD_POINTS`], less `shift`; `[0]` for no data.
+fn spread_of(v: &[f64], shift: f64) -> Vec<f64> {
+    if v.is_empty() {
+        return vec![0.0];
+    }
+    SPREAD_POINTS.iter().map(|p| quantile_sorted(v, *p) - shift).collect()
+}
+
+/// Open purchase-order rows per SKU at `as_of`, in the order they are expected: the promised
+/// date, moved by the supplier's measured lateness ([`supplier_delay`]); else the order date
+/// plus the SKU's lead time (`lead(sku)`: mean and sd in days; a measured lead time already
+/// carries the lateness); never before `as_of`.
+pub fn scheduled_receipts<'a>(
     pos: &[PurchaseOrder],
     as_of: NaiveDate,
-    lead_days: impl Fn(u32) -> f64,
-) -> HashMap<u32, Vec<(NaiveDate, f64)>> {
-    let mut out: HashMap<u32, Vec<(NaiveDate, f64)>> = HashMap::new();
+    lead: impl Fn(u32) -> (f64, f64),
+    supplier: impl Fn(&str) -> Option<&'a Stats>,
+) -> HashMap<u32, Vec<Incoming>> {
+    let mut out: HashMap<u32, Vec<Incoming>> = HashMap::new();
     for p in pos {
         if p.order_date < as_of && p.received_date.is_none_or(|r| r >= as_of) {
-            let due = p
-                .expected_date
-                .unwrap_or_else(|| crate::period::add_days(p.order_date, lead_days(p.sku).round() as i64))
-                .max(as_of);
-            out.entry(p.sku).or_default().push((due, p.qty));
+            let add = crate::period::add_days;
+            let (due, basis, spread) = match p.expected_date {
+                Some(e) => {
+                    let sup = supplier(&p.supplier);
+                    let delays = sup.map_or(&[][..], |s| s.delays.as_slice());
+                    let shift = supplier_delay(sup);
+                    let due = add(e, shift);
+                    if e < as_of {
+                        // Already late by `gone` days: expected after the median of how much
+                        // later the supplier's receipts that were this late came.
+                        let gone = (as_of - e).num_days() as f64;
+                        let more: Vec<f64> = delays.iter().filter(|d| **d > gone).map(|d| d - gone).collect();
+                        let wait = if more.is_empty() { 0.0 } else { quantile_sorted(&more, 0.5).round() };
+                        (add(as_of, wait as i64), "overdue", spread_of(&more, wait))
+                    } else if shift == 0 {
+                        (due, "expected_date", spread_of(delays, 0.0))
+                    } else {
+                        (due, "expected_date+supplier_delay", spread_of(delays, shift as f64))
+                    }
+                }
+                None => {
+                    let (mean, sd) = lead(p.sku);
+                    let due = add(p.order_date, mean.round() as i64);
+                    let normal = |from: f64| -> Vec<f64> {
+                        if sd <= 0.0 {
+                            return vec![0.0];
+                        }
+                        let below = crate::policy::big_phi(from / sd);
+                        SPREAD_POINTS
+                            .iter()
+                            .map(|q| {
+                                sd * crate::policy::z_for_service((below + q * (1.0 - below)).min(1.0 - 1e-12)) - from
+                            })
+                            .collect()
+                    };
+                    if due < as_of {
+                        (as_of, "overdue", normal((as_of - due).num_days() as f64))
+                    } else {
+                        (due, "order_date+lead_time", normal(f64::NEG_INFINITY))
+                    }
+                }
+            };
+            out.entry(p.sku).or_default().push(Incoming { po_id: p.po_id.clone(), due, qty: p.qty, basis, spread });
         }
     }
     for v in out.values_mut() {
-        v.sort_by_key(|a| a.0);
+        v.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.po_id.cmp(&b.po_id)));
     }
     out
 }
@@ -326,9 +422,11 @@ mod tests {
         assert_eq!(lt.warnings.len(), 1);
         assert!(lt.warnings[0].contains("row 3"));
         assert_eq!(on_order(&pos, as_of)[&0], 10.0);
-        let sched = scheduled_receipts(&pos, as_of, |_| 12.0);
+        let sched = scheduled_receipts(&pos, as_of, |_| (12.0, 0.0), |_| None);
         // Row 4: ordered 03-10 + 12 days = 03-22, already past: due at the as-of date.
-        assert_eq!(sched[&0][0], (as_of, 7.0));
+        assert_eq!((sched[&0][0].due, sched[&0][0].qty, sched[&0][0].basis), (as_of, 7.0, "overdue"));
+        // Supplier S: 2 receipts against promises, 0 and 4 days late.
+        assert_eq!(s.late, (2, 2.0));
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //! contract, and [`truth`] checks plans against its true process.
 #![warn(missing_docs)]
 
+pub mod alerts;
 pub mod app;
+pub mod backorder;
 pub mod calc;
 pub mod chart;
 pub mod config;
@@ -27,6 +29,7 @@ pub mod period;
 pub mod plan;
 pub mod policy;
 pub mod report;
+pub mod risk;
 pub mod series;
 pub mod simulate;
 pub mod truth;

@@ -86,6 +86,17 @@ enum Command {
         #[arg(long)]
         order_costs: bool,
     },
+    /// Plan as `plan` does and list the alerts (stockouts before the next receipt, items below
+    /// their reorder point, overdue purchase orders, late backorders, excess stock, late
+    /// suppliers, KPIs past their thresholds), most severe first. Writes OUT/alerts.csv.
+    Alerts {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Exit with status 1 when any alert is at this severity or worse: `high`, `medium`
+        /// or `low` (for schedulers).
+        #[arg(long)]
+        fail_on: Option<String>,
+    },
     /// Validate an input folder and summarise it.
     Check {
         /// Input folder.
@@ -115,6 +126,13 @@ enum Command {
         /// lumpy (default: all, in their usual shares).
         #[arg(long, value_delimiter = ',')]
         patterns: Vec<String>,
+        /// Weeks simulated after the history to write outcomes.csv (which items went on
+        /// backorder next), for scoring the stockout risk; 0 for none.
+        #[arg(long, default_value_t = 8)]
+        future_weeks: usize,
+        /// Share of items launched late (no sales before their launch), from 0 to 1.
+        #[arg(long, default_value_t = 0.0)]
+        new_items: f64,
     },
 }
 
@@ -206,6 +224,11 @@ struct CalcArgs {
     json: bool,
 }
 
+/// `replen alerts --fail-on`: alerts at the level asked exist (exit code 1, nothing printed).
+#[derive(Debug, thiserror::Error)]
+#[error("alerts found")]
+struct AlertsFound;
+
 /// An input or usage problem: exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -293,8 +316,55 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("planned {} SKUs as of {}", s.skus, date(s.as_of));
             eprintln!("{}", s.calibration);
             eprintln!("{} lines to order, total value {:.2}", s.lines, s.order_value);
+            let [high, medium, low] = s.alerts;
+            eprintln!("alerts: {high} high, {medium} medium, {low} low (alerts.csv)");
+            if let Some(c) = &s.risk {
+                let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
+                eprintln!(
+                    "stockout risk against {}: AUC {} (weeks of cover {}), {} of {} items backordered{}",
+                    c.source,
+                    f(c.auc),
+                    f(c.auc_cover),
+                    c.hits,
+                    c.items,
+                    if c.window.is_some() { " within their lead time" } else { "" }
+                );
+                if let Some(w) = &c.window {
+                    eprintln!(
+                        "  over the whole window: AUC {} (weeks of cover {}), {} items backordered",
+                        f(w.auc),
+                        f(w.auc_cover),
+                        w.hits
+                    );
+                }
+            }
             for f in &s.files {
                 eprintln!("wrote {}", f.display());
+            }
+        }
+        Command::Alerts { run, fail_on } => {
+            let fail_on =
+                match fail_on.as_deref() {
+                    None => None,
+                    Some(s) => Some(replen::alerts::Severity::parse(s).ok_or_else(|| {
+                        Usage(format!("--fail-on `{s}` is unknown: expected `high`, `medium` or `low`"))
+                    })?),
+                };
+            let o = options(run)?;
+            let s = app::run_alerts(&o).with_context(|| format!("alerts from `{}`", o.data.display()));
+            o.progress.stage("done");
+            let s = s?;
+            print_warnings(&s.warnings);
+            for a in &s.alerts {
+                println!("{:<6}  {:<23}  {}", a.severity.name(), a.kind, a.message);
+            }
+            eprintln!("{} alert(s) as of {}; wrote {}", s.alerts.len(), date(s.as_of), s.file.display());
+            if let Some(level) = fail_on {
+                let n = s.at_least(level);
+                if n > 0 {
+                    eprintln!("{n} alert(s) at {} or worse: exit 1", level.name());
+                    return Err(AlertsFound.into());
+                }
             }
         }
         Command::Forecast(a) => {
@@ -417,7 +487,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             print_warnings(&r.warnings);
         }
-        Command::Generate { skus, weeks, seed, out, format, patterns } => {
+        Command::Generate { skus, weeks, seed, out, format, patterns, future_weeks, new_items } => {
+            if !(0.0..=1.0).contains(&new_items) {
+                return Err(Usage(format!("--new-items `{new_items}`: expected a share from 0 to 1")).into());
+            }
             if let Some(p) = patterns.iter().find(|p| !replen::generate::PATTERNS.contains(&p.as_str())) {
                 return Err(Usage(format!(
                     "--patterns: `{p}` is unknown: expected some of {}",
@@ -435,7 +508,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if skus == 0 || weeks == 0 {
                 return Err(Usage("--skus and --weeks must be at least 1".into()).into());
             }
-            let s = generate(&GenSettings { skus, weeks, seed, format, patterns }, &out)
+            let s = generate(&GenSettings { skus, weeks, seed, format, patterns, future_weeks, new_items }, &out)
                 .with_context(|| format!("generating into `{}`", out.display()))?;
             for (f, n) in &s.files {
                 eprintln!("wrote {f}: {n} rows");
@@ -476,6 +549,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<AlertsFound>().is_some() => ExitCode::from(1),
         Err(e) => {
             let input = e.chain().any(|c| {
                 c.downcast_ref::<replen::Error>().is_some_and(replen::Error::is_input)

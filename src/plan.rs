@@ -14,10 +14,11 @@ use crate::config::{Policy, ServiceMeasure, Settings};
 use crate::engine::{self, Constraints, Flow, Levels, Ltd, OrderRule, Rule, Shape, Target};
 use crate::forecast::{DemandClass, Forecasts};
 use crate::ingest::{Backorder, Dataset, Item};
-use crate::leadtime::{lead_times, on_order, scheduled_receipts, LeadTime, LeadTimes};
+use crate::leadtime::{lead_times, on_order, scheduled_receipts, Incoming, LeadTime, LeadTimes};
 use crate::ltd::{self, LevelMap, Spec};
 use crate::period::add_days;
 use crate::policy::eoq;
+use crate::risk::{self, Prior, RiskInput};
 use crate::series::SeriesSet;
 
 /// One planned SKU.
@@ -111,8 +112,13 @@ pub struct PlanRow {
     pub expected_arrival: NaiveDate,
     /// When stock runs out on the mean forecast if nothing is ordered (within the horizon).
     pub projected_stockout: Option<NaiveDate>,
-    /// Probability that demand before an order placed now arrives exceeds the position.
+    /// Probability that a new customer order has to wait before an order placed now can
+    /// arrive (see [`crate::risk`]), to four significant figures.
     pub stockout_risk: f64,
+    /// log10 of the risk (0 certain, -2 one in a hundred), to rank items far from running out.
+    pub risk_score: f64,
+    /// `model`, `new_item_prior` or `dormant_prior`.
+    pub risk_basis: &'static str,
     /// The decision in words.
     pub reason: String,
     /// Policy shape: (R,S), (R,s,S) or (s,nQ).
@@ -175,6 +181,10 @@ pub struct Plan {
     pub lead_times: LeadTimes,
     /// The backtest calibration of service levels.
     pub levels: LevelMap,
+    /// Open purchase orders per SKU, in the order they are due.
+    pub incoming: HashMap<u32, Vec<Incoming>>,
+    /// The portfolio priors of the stockout risk.
+    pub prior: Prior,
     /// Findings for stderr.
     pub warnings: Vec<String>,
 }
@@ -284,7 +294,8 @@ struct Context<'a> {
     as_of: NaiveDate,
     onord: HashMap<u32, f64>,
     backs: HashMap<u32, f64>,
-    sched: HashMap<u32, Vec<(NaiveDate, f64)>>,
+    sched: HashMap<u32, Vec<Incoming>>,
+    prior: Prior,
     abc: HashMap<u32, char>,
     lead_times: &'a LeadTimes,
     levels: LevelMap,
@@ -426,8 +437,31 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
     };
 
     // Projected stockout on the mean forecast with scheduled receipts only.
-    let receipts = c.sched.get(&sku).map(Vec::as_slice).unwrap_or(&[]);
+    let incoming = c.sched.get(&sku).map(Vec::as_slice).unwrap_or(&[]);
+    let receipts: Vec<(NaiveDate, f64)> = incoming.iter().map(|x| (x.due, x.qty)).collect();
+    let receipts = receipts.as_slice();
     let projected_stockout = project_stockout(c, i, on_hand - backorders, receipts);
+    let due: Vec<(Vec<f64>, f64)> = incoming
+        .iter()
+        .map(|x| {
+            let t = (x.due - c.as_of).num_days() as f64;
+            (x.spread.iter().map(|s| (t + s).max(0.0) / pdays).collect(), x.qty)
+        })
+        .collect();
+    let (ln_risk, risk_basis) = risk::ln_risk(
+        &RiskInput {
+            fc: c.fc,
+            i,
+            ltd: &ltd,
+            net: on_hand - backorders,
+            receipts: &due,
+            lead: l,
+            position,
+            no_history: f.model == "none",
+        },
+        &c.prior,
+    );
+    let (stockout_risk, risk_score) = risk::written(ln_risk);
 
     let reason = reason(&Reasons {
         position,
@@ -491,7 +525,9 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
         order_date: c.as_of,
         expected_arrival: arrival,
         projected_stockout,
-        stockout_risk: (ltd.lead_exceeds(position) * 10_000.0).round() / 10_000.0,
+        stockout_risk,
+        risk_score,
+        risk_basis,
         reason,
         shape: lv.shape,
         service_level_used: (level.value() * 10_000.0).round() / 10_000.0,
@@ -735,7 +771,16 @@ pub fn plan_with(
         as_of,
         onord: on_order(pos, as_of),
         backs: open_backorders(ds.backorders.as_deref().unwrap_or(&[]), as_of),
-        sched: scheduled_receipts(pos, as_of, |s| lts.sku.get(&s).map_or(0.0, |x| x.1.mean)),
+        sched: scheduled_receipts(
+            pos,
+            as_of,
+            |s| lts.sku.get(&s).map_or((0.0, 0.0), |x| (x.1.mean, x.1.sd)),
+            |sup| lts.supplier.get(sup),
+        ),
+        prior: risk::prior(set, |s| {
+            let pdays = settings.period.days();
+            items.get(&s).map(|_| lts.sku.get(&s).map_or(0.0, |x| x.1.mean) / pdays)
+        }),
         abc: abc_of(ds, set, settings),
         lead_times: &lts,
         levels,
@@ -758,8 +803,8 @@ pub fn plan_with(
     if no_history > 0 {
         warnings.push(format!("{no_history} item(s) have no sales before the as-of date: demand taken as 0"));
     }
-    let levels = ctx.levels;
-    Plan { rows, by_period, projections, lead_times: lts, levels, warnings }
+    let Context { levels, sched: incoming, prior, .. } = ctx;
+    Plan { rows, by_period, projections, lead_times: lts, levels, incoming, prior, warnings }
 }
 
 #[cfg(test)]

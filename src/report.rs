@@ -34,6 +34,8 @@ pub struct TradeOff {
 /// Extra sections other commands add to the page.
 #[derive(Debug, Clone, Default)]
 pub struct Extra {
+    /// Sections shown first, under the headline figures: title and HTML body.
+    pub top: Vec<(String, String)>,
     /// Section title and HTML body.
     pub sections: Vec<(String, String)>,
 }
@@ -62,7 +64,8 @@ pub struct ReportInput<'a> {
     pub calibration: String,
 }
 
-fn esc(s: &str) -> String {
+/// Text escaped for HTML.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -325,7 +328,11 @@ td.t {{ text-align: left; }}
             let _ = writeln!(html, "<div class=\"card\">{label}<b>{v:.1} {unit}</b></div>");
         }
     }
-    html.push_str("</div>\n<h2>Portfolio</h2>\n<div class=\"grid charts\">\n");
+    html.push_str("</div>\n");
+    for (title, body) in &extra.top {
+        let _ = write!(html, "<h2>{}</h2>\n{}\n", esc(title), body);
+    }
+    html.push_str("<h2>Portfolio</h2>\n<div class=\"grid charts\">\n");
     for (title, p) in &portfolio {
         let _ = writeln!(html, "<div><img src=\"{}\" alt=\"{}\"></div>", rel(p), esc(title));
     }

@@ -170,6 +170,9 @@ mod tests {
             filled_date: None,
             order_id: None,
             cancelled: false,
+            priority: None,
+            promised_date: None,
+            row: 1,
         }];
         let set = SeriesSet::build(&s, Some(&b), SalesAre::Shipments, Period::Month, d("2024-04-01"), 1);
         assert_eq!(set.series[0].values, vec![14.0]);

@@ -385,3 +385,131 @@ fn plan_writes_a_report_whose_images_all_exist() {
         assert!(out.join(f).exists(), "{f}");
     }
 }
+
+/// SKU X: nothing on hand, three customers waiting (5, 10 and 30 units), two open orders (8
+/// due 2025-06-20, 20 due 2025-07-07). Y sells 5-6 a week with a year of stock, W the same
+/// with a week's, N has never sold and has nothing. As-of 2025-06-16.
+fn waiting(dir: &Path) {
+    write(
+        dir,
+        "items.csv",
+        "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nX,S1,10,28,,\nY,S1,5,14,,\nW,S1,5,14,,\nN,S1,5,14,,\n",
+    );
+    write(dir, "inventory.csv", "sku,on_hand\nX,0\nY,290\nW,5\nN,0\n");
+    let mut sales = String::from("date,sku,qty,order_id\n");
+    for w in 0..26 {
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 12, 16).unwrap() + chrono::Days::new(7 * w + 2);
+        let small = 5 + w % 2;
+        sales.push_str(&format!("{day},X,{},SX{w}\n{day},Y,{small},SY{w}\n{day},W,{small},SW{w}\n", 9 + w % 3));
+    }
+    write(dir, "sales.csv", &sales);
+    write(
+        dir,
+        "backorders.csv",
+        "date,sku,qty,filled_date,order_id\n2025-05-01,X,4,2025-05-10,O-OLD\n\
+         2025-06-02,X,5,,O-B1\n2025-06-04,X,10,,O-B2\n2025-06-06,X,30,,O-B3\n",
+    );
+    write(
+        dir,
+        "purchase_orders.csv",
+        "po_id,sku,supplier,order_date,qty,received_date,expected_date\n\
+         P0,X,S1,2025-01-01,50,2025-01-29,\nP00,X,S1,2025-03-01,50,2025-03-29,\n\
+         P1,X,S1,2025-05-26,8,,2025-06-20\nP2,X,S1,2025-06-09,20,,2025-07-07\n",
+    );
+}
+
+fn plan_waiting(data: &Path, out: &Path) -> String {
+    let o = replen()
+        .args(["plan", "--as-of", "2025-06-16", "--quiet", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    text
+}
+
+#[test]
+fn waiting_customers_are_dated_oldest_first_and_alerted() {
+    let t = tempfile::tempdir().unwrap();
+    waiting(t.path());
+    let out = t.path().join("o");
+    plan_waiting(t.path(), &out);
+    let eta = read_csv(&out.join("backorder_eta.csv"));
+    let proposal = read_csv(&out.join("proposals.csv")).into_iter().find(|r| r["sku"] == "X").expect("X ordered");
+    let got: Vec<(&str, &str, &str)> =
+        eta.iter().map(|r| (r["order_id"].as_str(), r["eta"].as_str(), r["source"].as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("O-B1", "2025-06-20", "P1"),
+            ("O-B2", "2025-07-07", "P2"),
+            ("O-B3", proposal["expected_arrival"].as_str(), "proposal")
+        ]
+    );
+    // 8 + 20 units of open orders leave 17 of the 45 waiting to the proposal.
+    assert!(num(&proposal, "order_qty") >= 17.0);
+    let alerts = read_csv(&out.join("alerts.csv"));
+    let x: Vec<&str> = alerts.iter().filter(|r| r["sku"] == "X").map(|r| r["kind"].as_str()).collect();
+    assert!(x.contains(&"stockout_before_arrival") && x.contains(&"below_reorder_point"), "{x:?}");
+    assert!(alerts.iter().any(|r| r["kind"] == "excess_stock" && r["sku"] == "Y"));
+    // `replen alerts` exits 0, and 1 with --fail-on high.
+    let run = |extra: &[&str]| {
+        replen()
+            .args(["alerts", "--as-of", "2025-06-16", "--quiet", "--data"])
+            .arg(t.path())
+            .arg("--out")
+            .arg(t.path().join("a"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let plain = run(&[]);
+    assert_eq!(plain.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&plain.stdout).lines().next().unwrap_or("").starts_with("high"));
+    assert_eq!(run(&["--fail-on", "high"]).status.code(), Some(1));
+    assert_eq!(run(&["--fail-on", "urgent"]).status.code(), Some(2));
+}
+
+#[test]
+fn stockout_risk_ranks_cover_and_gives_a_new_item_a_chance() {
+    let t = tempfile::tempdir().unwrap();
+    waiting(t.path());
+    let out = t.path().join("o");
+    plan_waiting(t.path(), &out);
+    let policy = read_csv(&out.join("policy.csv"));
+    let risk = |s: &str| {
+        let r = policy.iter().find(|r| r["sku"] == s).unwrap();
+        (num(r, "stockout_risk"), num(r, "risk_score"), r["risk_basis"].clone())
+    };
+    let (n, _, basis) = risk("N");
+    assert!(n > 0.0, "a new item with nothing on hand has a chance of a first order");
+    assert_eq!(basis, "new_item_prior");
+    let (y, y_score, _) = risk("Y");
+    let (w, w_score, _) = risk("W");
+    assert!(y_score < w_score && y < w, "a year of stock ({y}) must be safer than a week ({w})");
+    assert!(y_score > -1e6, "still ranked: {y_score}");
+    assert_eq!(risk("X").0, 1.0, "customers are waiting already");
+}
+
+#[test]
+fn a_backorder_of_an_unknown_sku_is_counted_and_listed() {
+    let t = tempfile::tempdir().unwrap();
+    waiting(t.path());
+    let mut b = fs::read_to_string(t.path().join("backorders.csv")).unwrap();
+    b.push_str("2025-06-03,GHOST,2,,O-G1\n2025-06-05,GHOST,1,,O-G2\n");
+    write(t.path(), "backorders.csv", &b);
+    let text = plan_waiting(t.path(), &t.path().join("o"));
+    assert_names(&text, &["warning: 2 backorder line(s) of 1 SKU(s) missing from items", "`GHOST`"]);
+}
+
+#[test]
+fn a_priority_that_is_not_a_number_names_file_row_and_column() {
+    let (code, msg) = check_after(|d| {
+        write(d, "backorders.csv", "date,sku,qty,filled_date,priority\n2024-02-20,A,2,,1\n2024-02-21,A,2,,urgent\n")
+    });
+    assert_eq!(code, 2);
+    assert_names(&msg, &["backorders.csv", "row 2", "column `priority`", "urgent"]);
+}

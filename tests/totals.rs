@@ -8,8 +8,11 @@ use replen::series::{SalesAre, SeriesSet};
 #[test]
 fn series_totals_equal_file_totals_for_the_same_dates() {
     let t = tempfile::tempdir().unwrap();
-    generate(&GenSettings { skus: 20, weeks: 40, seed: 5, format: Format::Csv, patterns: Vec::new() }, t.path())
-        .unwrap();
+    generate(
+        &GenSettings { skus: 20, weeks: 40, seed: 5, format: Format::Csv, patterns: Vec::new(), ..Default::default() },
+        t.path(),
+    )
+    .unwrap();
     let ds = Dataset::load(t.path(), Load::default()).unwrap();
     for period in [Period::Day, Period::Week, Period::Month] {
         // A Monday that starts a month as well: no partial period is cut at the as-of date.

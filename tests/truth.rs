@@ -14,7 +14,18 @@ use replen::truth::TruthSettings;
 fn plans_keep_their_promise_under_the_true_process() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("d");
-    generate(&GenSettings { skus: 200, weeks: 130, seed: 31, format: Format::Csv, patterns: Vec::new() }, &d).unwrap();
+    generate(
+        &GenSettings {
+            skus: 200,
+            weeks: 130,
+            seed: 31,
+            format: Format::Csv,
+            patterns: Vec::new(),
+            ..Default::default()
+        },
+        &d,
+    )
+    .unwrap();
     let o = RunOptions {
         data: d.clone(),
         out: t.path().join("o"),

@@ -10,7 +10,11 @@ use replen::ingest::Format;
 use replen::whatif::parse;
 
 fn data(dir: &Path, skus: usize) {
-    generate(&GenSettings { skus, weeks: 104, seed: 11, format: Format::Csv, patterns: Vec::new() }, dir).unwrap();
+    generate(
+        &GenSettings { skus, weeks: 104, seed: 11, format: Format::Csv, patterns: Vec::new(), ..Default::default() },
+        dir,
+    )
+    .unwrap();
 }
 
 fn options(data: &Path, out: &Path, paths: usize) -> RunOptions {

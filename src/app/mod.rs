@@ -16,7 +16,6 @@ use crate::forecast::{forecast_all, pattern, EngineSettings, Forecasts as Engine
 use crate::ingest::{Dataset, Load};
 use crate::kpi::{self as kpis, Kpis};
 use crate::leadtime::lead_times;
-use crate::leadtime::scheduled_receipts;
 use crate::leadtime::Stats;
 use crate::output::{write_csv, Table};
 use crate::period::add_days;
@@ -26,6 +25,7 @@ use crate::series::SeriesSet;
 use crate::simulate::{self as sim, McResult, McSettings};
 use crate::whatif::{Adjust, Scenario};
 
+mod alerts;
 mod check;
 mod forecast;
 mod kpi;
@@ -34,6 +34,10 @@ mod simulate;
 mod truth;
 mod whatif;
 
+use alerts::{
+    alert_table, alerts_section, eta_table, follow_ups, risk_check, risk_section, risk_table, waiting_section,
+};
+pub use alerts::{run_alerts, AlertsSummary};
 pub use check::{check, CheckReport};
 pub use forecast::{forecast, ForecastSummary};
 use kpi::write_kpis;

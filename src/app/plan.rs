@@ -2,6 +2,7 @@
 //! and the report (with the config file's what-if scenarios, when it has any).
 
 use super::*;
+use crate::alerts::Severity;
 
 /// Summary of a plan run.
 #[derive(Debug, Clone)]
@@ -20,6 +21,10 @@ pub struct PlanSummary {
     pub calibration: String,
     /// Warnings.
     pub warnings: Vec<String>,
+    /// Alerts by severity: high, medium, low.
+    pub alerts: [usize; 3],
+    /// The stockout risk scored against what happened, when known.
+    pub risk: Option<crate::risk::RiskCheck>,
 }
 
 /// `policy.csv` / `proposals.csv` columns.
@@ -69,6 +74,8 @@ pub fn plan_table(rows: &[&PlanRow]) -> Table {
         .text("reason", rows.iter().map(|r| r.reason.as_str()))
         .text("policy", rows.iter().map(|r| r.shape.name()))
         .num("service_level_used", rows.iter().map(|r| r.service_level_used))
+        .num("risk_score", rows.iter().map(|r| r.risk_score))
+        .text("risk_basis", rows.iter().map(|r| r.risk_basis))
 }
 
 pub(super) fn period_table(p: &Plan) -> Table {
@@ -242,6 +249,19 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
         Some(&p.lead_times),
     );
     files.extend(write_kpis(&k, &o.out, as_of)?);
+    o.progress.stage("backorders and alerts");
+    let fu = follow_ups(&ds, &p, &k, &o.settings, as_of);
+    for (t, name) in [(eta_table(&ds, &fu.etas), "backorder_eta.csv"), (alert_table(&fu.alerts), "alerts.csv")] {
+        let path = o.out.join(name);
+        write_csv(t, &path)?;
+        files.push(path);
+    }
+    let checked = risk_check(&ds, &p, as_of)?;
+    if let Some(c) = &checked {
+        let path = o.out.join("risk_check.csv");
+        write_csv(risk_table(c), &path)?;
+        files.push(path);
+    }
     o.progress.stage("service trade-off");
     let curve: Vec<TradeOff> = if p.rows.len() <= CURVE_MAX_ITEMS {
         CURVE
@@ -275,6 +295,11 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
         calibration: format!("{}\n{}", calibration_note(&f), levels_note(&p)),
     };
     let mut extra = Extra::default();
+    extra.top.push(("Alerts".into(), alerts_section(&fu.alerts)));
+    extra.top.push(("Customers waiting".into(), waiting_section(&ds, &fu.etas)));
+    if let Some(c) = &checked {
+        extra.sections.push(("Stockout risk against what happened".into(), risk_section(c)));
+    }
     if !scenarios.is_empty() {
         o.progress.stage("what-if scenarios");
         let mut rows = vec![what_if(
@@ -319,5 +344,8 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
         files,
         calibration: format!("{}\n{}", calibration_note(&f), levels_note(&p)),
         warnings,
+        alerts: [Severity::High, Severity::Medium, Severity::Low]
+            .map(|s| fu.alerts.iter().filter(|a| a.severity == s).count()),
+        risk: checked,
     })
 }

@@ -93,13 +93,11 @@ pub(super) fn what_if(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: N
     let adj = &sc.adjust;
     let p = plan_with(ds, &fc, &f.set, settings, as_of, &|inp| apply(adj, inp));
     let per_year = settings.period.per_year() as f64;
-    let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
-    let sched = scheduled_receipts(pos, as_of, |s| p.lead_times.sku.get(&s).map_or(0.0, |x| x.1.mean));
     let start = f.set.horizon_start();
     let pols = sim::policies(&p, |row| {
-        sched
+        p.incoming
             .get(&row.sku_index)
-            .map(|v| v.iter().map(|(d, q)| ((settings.period.index(*d) - start).max(0) as usize, *q)).collect())
+            .map(|v| v.iter().map(|x| ((settings.period.index(x.due) - start).max(0) as usize, x.qty)).collect())
             .unwrap_or_default()
     });
     let mc = McSettings {
