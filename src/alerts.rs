@@ -1,6 +1,6 @@
 //! Alerts a planner acts on, from the plan, the open orders, the waiting customers and the
-//! KPIs, against the thresholds of the `[alerts]` settings. Sorted by severity, then kind,
-//! then SKU.
+//! KPIs, against the thresholds of the `[alerts]` settings. Sorted by severity, then kind
+//! (stockouts and waiting customers first, see [`KINDS`]), then SKU.
 
 use chrono::NaiveDate;
 
@@ -292,8 +292,24 @@ pub fn alerts(x: &AlertInput) -> Vec<Alert> {
             });
         }
     }
-    out.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.kind.cmp(b.kind)).then(a.sku.cmp(&b.sku)));
+    out.sort_by(|a, b| a.severity.cmp(&b.severity).then(rank(a.kind).cmp(&rank(b.kind))).then(a.sku.cmp(&b.sku)));
     out
+}
+
+/// Kinds in the order a planner acts on them: customers about to wait or waiting, then
+/// supply, then the portfolio.
+const KINDS: [&str; 7] = [
+    "stockout_before_arrival",
+    "backorder_late",
+    "overdue_po",
+    "below_reorder_point",
+    "supplier_late",
+    "kpi_threshold",
+    "excess_stock",
+];
+
+fn rank(kind: &str) -> usize {
+    KINDS.iter().position(|k| *k == kind).unwrap_or(KINDS.len())
 }
 
 fn r3(x: f64) -> f64 {
@@ -367,9 +383,9 @@ mod tests {
                 ("high", "backorder_late", None),      // nothing covers it
                 ("high", "overdue_po", Some(20.0)),
                 ("medium", "backorder_late", Some(34.0)),
-                ("medium", "kpi_threshold", Some(8.0)), // backorder rate 8% > 5%; fill rate 97% is fine
                 ("medium", "overdue_po", Some(3.0)),
                 ("medium", "supplier_late", Some(0.5)), // S3 has too few receipts to judge
+                ("medium", "kpi_threshold", Some(8.0)), // backorder rate 8% > 5%; fill rate 97% is fine
             ]
         );
         assert!(a[2].message.contains("P2") && a[2].message.contains("20 days overdue"), "{}", a[2].message);
