@@ -104,6 +104,36 @@ impl RawTable {
         Ok(RawTable { rows, cols })
     }
 
+    /// The `date` column as ISO dates and the `number` column as non-negative numbers, cast
+    /// by polars; `None` when any cell is empty, not exactly `YYYY-MM-DD`, or not a plain
+    /// non-negative number (the cell-by-cell check then names it).
+    fn typed_dates_and_numbers(&self, date: &str, number: &str) -> Option<(Vec<NaiveDate>, Vec<f64>)> {
+        let (d, q) = (self.cols.get(date)?, self.cols.get(number)?);
+        if d.null_count() > 0 || q.null_count() > 0 || !d.iter().all(|v| v.is_some_and(|s| s.len() == 10)) {
+            return None;
+        }
+        let df = DataFrame::new_infer_height(vec![
+            d.clone().with_name("d".into()).into_column(),
+            q.clone().with_name("q".into()).into_column(),
+        ])
+        .ok()?;
+        let iso = StrptimeOptions { format: Some("%Y-%m-%d".into()), strict: false, exact: true, cache: true };
+        let out = df.lazy().select([col("d").str().to_date(iso), col("q").cast(DataType::Float64)]).collect().ok()?;
+        let (d, q) = (out.column("d").ok()?.date().ok()?, out.column("q").ok()?.f64().ok()?);
+        if d.null_count() > 0 || q.null_count() > 0 {
+            return None;
+        }
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
+        let dates: Option<Vec<NaiveDate>> = d
+            .physical()
+            .into_no_null_iter()
+            .map(|x| epoch.checked_add_signed(chrono::TimeDelta::days(x.into())))
+            .collect();
+        let qty: Vec<f64> = q.into_no_null_iter().collect();
+        qty.iter().all(|x| x.is_finite() && *x >= 0.0).then_some(())?;
+        Some((dates?, qty))
+    }
+
     fn has(&self, c: &str) -> bool {
         self.cols.contains_key(c)
     }
@@ -208,7 +238,7 @@ impl Check {
 #[derive(Debug, Default, Clone)]
 pub struct Skus {
     names: Vec<String>,
-    index: HashMap<String, u32>,
+    index: rustc_hash::FxHashMap<String, u32>,
 }
 
 impl Skus {
@@ -516,14 +546,26 @@ pub fn read_sales(path: &Path, fmt: Format, skus: &mut Skus, details: bool) -> R
         qty: Vec::with_capacity(t.rows),
         ..Default::default()
     };
-    for (i, ((d, k), q)) in t.cells("date").zip(t.cells("sku")).zip(t.cells("qty")).enumerate() {
-        let d = c.date(i, "date", d);
-        let k = c.text(i, "sku", k);
-        let q = c.number(i, "qty", q);
-        if let (Some(d), Some(k), Some(q)) = (d, k, q) {
-            s.sku.push(skus.intern(k));
-            s.date.push(d);
-            s.qty.push(q);
+    // Clean files (ISO dates, plain non-negative numbers, every cell filled) are parsed by
+    // polars in parallel; any other file cell by cell, so each problem is named.
+    let typed = t.typed_dates_and_numbers("date", "qty").filter(|_| t.cells("sku").all(|k| k.is_some()));
+    match typed {
+        Some((dates, qty)) => {
+            s.sku = t.cells("sku").map(|k| skus.intern(k.unwrap_or_default())).collect();
+            s.date = dates;
+            s.qty = qty;
+        }
+        None => {
+            for (i, ((d, k), q)) in t.cells("date").zip(t.cells("sku")).zip(t.cells("qty")).enumerate() {
+                let d = c.date(i, "date", d);
+                let k = c.text(i, "sku", k);
+                let q = c.number(i, "qty", q);
+                if let (Some(d), Some(k), Some(q)) = (d, k, q) {
+                    s.sku.push(skus.intern(k));
+                    s.date.push(d);
+                    s.qty.push(q);
+                }
+            }
         }
     }
     if details && t.has("order_id") {
@@ -799,4 +841,34 @@ pub fn read_purchase_orders(path: &Path, fmt: Format, skus: &mut Skus) -> Result
     }
     c.finish()?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_columns_are_cast_by_polars_and_anything_else_is_left_to_the_cell_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |text: &str| {
+            let p = dir.path().join("t.csv");
+            std::fs::write(&p, text).unwrap();
+            let t = RawTable::read(&p, Format::Csv, &["date", "qty"], &[]).unwrap();
+            t.typed_dates_and_numbers("date", "qty")
+        };
+        let (d, q) = read("date,qty\n2024-01-02,5\n2024-02-29,0.5\n").unwrap();
+        assert_eq!(d, vec![parse_date("2024-01-02").unwrap(), parse_date("2024-02-29").unwrap()]);
+        assert_eq!(q, vec![5.0, 0.5]);
+        for bad in [
+            "2024-1-2,5",
+            "2024-02-30,5",
+            "2024-01-02T10:00,5",
+            "2024-01-02,-1",
+            "2024-01-02,x",
+            "2024-01-02,",
+            "2024-01-02,inf",
+        ] {
+            assert!(read(&format!("date,qty\n2024-01-03,1\n{bad}\n")).is_none(), "{bad}");
+        }
+    }
 }

@@ -269,11 +269,20 @@ fn options(a: RunArgs) -> anyhow::Result<RunOptions> {
     Ok(RunOptions { data: a.data, out: a.out, as_of, settings, model, all_charts, progress })
 }
 
-/// A spinner on stderr naming the stage; indicatif draws nothing when stderr is not a
-/// terminal, and it shows only once a run has taken two seconds.
+/// A spinner on stderr naming the stage, shown once a run has taken two seconds; when stderr
+/// is not a terminal, a plain line per stage with the time elapsed instead.
 fn spinner() -> app::Progress {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    use std::time::Duration;
+    use std::io::IsTerminal;
+    use std::time::{Duration, Instant};
+    if !std::io::stderr().is_terminal() {
+        let start = Instant::now();
+        return app::Progress::new(move |stage| {
+            if stage != "done" {
+                eprintln!("[{:>7.1} s] {stage}", start.elapsed().as_secs_f64());
+            }
+        });
+    }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template("{spinner} {elapsed} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),

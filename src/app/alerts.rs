@@ -183,7 +183,6 @@ pub fn run_alerts(o: &RunOptions) -> Result<AlertsSummary> {
     let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true };
     let ds = Dataset::load(&o.data, load)?;
     let as_of = as_of(&ds, o.as_of)?;
-    o.progress.stage("forecasting");
     let f = run_forecasts(&ds, o, as_of);
     o.progress.stage("planning");
     let p = plan(&ds, &f.fc, &f.set, &o.settings, as_of);

@@ -137,7 +137,9 @@ fn run_forecasts(ds: &Dataset, o: &RunOptions, as_of: NaiveDate) -> Forecasts {
 /// Forecasts `horizon` periods ahead, with the backtests of the run's own horizon.
 fn forecasts_for(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize) -> Forecasts {
     let s = &o.settings;
+    o.progress.stage("demand series");
     let set = SeriesSet::build(&ds.sales, ds.backorders.as_deref(), s.sales_are, s.period, as_of, ds.skus.len());
+    o.progress.stage("forecasting");
     let mut es = EngineSettings::new(s.horizon, s.period.per_year(), o.model.clone());
     es.horizon = horizon.max(1);
     let series: Vec<&[f64]> = set.series.iter().map(|d| d.values.as_slice()).collect();

@@ -77,7 +77,6 @@ pub fn run_truth(
         });
     }
     let history_weeks = ((as_of - crate::generate::first_day()).num_days().max(0) / 7) as usize;
-    o.progress.stage("forecasting");
     // Levels for every simulated week: the forecast runs over them, its backtests as the run's.
     let horizon = o.settings.horizon.max(ts.weeks + 1);
     let f = forecasts_for(&ds, o, as_of, horizon);

@@ -99,13 +99,11 @@ pub struct Params {
     pub phi: f64,
 }
 
-/// States after a run, and the fit statistics.
+/// States after a run.
 struct Run {
     level: f64,
     trend: f64,
     seasons: Vec<f64>,
-    sse: f64,
-    sum_log_mu: f64,
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -155,55 +153,87 @@ fn init(y: &[f64], s: &Spec) -> Option<(f64, f64, Vec<f64>)> {
 }
 
 fn run(y: &[f64], s: &Spec, p: &Params) -> Option<Run> {
-    let (mut l, mut b, mut seasons) = init(y, s)?;
+    let (l, b, mut seasons) = init(y, s)?;
+    let (level, trend, _, _) = steps(y, s, p, l, b, &mut seasons)?;
+    // Rotate so that seasons[0] belongs to the first future period.
+    if s.seasonal() {
+        let m = seasons.len();
+        seasons.rotate_left(y.len() % m);
+    }
+    Some(Run { level, trend, seasons })
+}
+
+/// Runs the recursions over `y` from level `l` and trend `b`, updating `seasons` in place:
+/// the final level and trend, the sum of squared errors and the sum of log means. One
+/// compiled loop per error and season form, so the loop carries no branches on the form.
+fn steps(y: &[f64], s: &Spec, p: &Params, l: f64, b: f64, seasons: &mut [f64]) -> Option<(f64, f64, f64, f64)> {
     let phi = match s.trend {
         TrendType::None => 0.0,
         TrendType::Add => 1.0,
         TrendType::Damped => p.phi,
     };
+    match (s.error, s.season) {
+        (ErrorType::Add, SeasonType::None) => kernel::<false, 0>(y, p, phi, l, b, seasons),
+        (ErrorType::Add, SeasonType::Add) => kernel::<false, 1>(y, p, phi, l, b, seasons),
+        (ErrorType::Add, SeasonType::Mul) => kernel::<false, 2>(y, p, phi, l, b, seasons),
+        (ErrorType::Mul, SeasonType::None) => kernel::<true, 0>(y, p, phi, l, b, seasons),
+        (ErrorType::Mul, SeasonType::Add) => kernel::<true, 1>(y, p, phi, l, b, seasons),
+        (ErrorType::Mul, SeasonType::Mul) => kernel::<true, 2>(y, p, phi, l, b, seasons),
+    }
+}
+
+/// The state-space recursions of one form: `MUL` error or not, `SEASON` 0 none, 1 additive,
+/// 2 multiplicative.
+#[inline(always)]
+fn kernel<const MUL: bool, const SEASON: u8>(
+    y: &[f64],
+    p: &Params,
+    phi: f64,
+    mut l: f64,
+    mut b: f64,
+    seasons: &mut [f64],
+) -> Option<(f64, f64, f64, f64)> {
     let (mut sse, mut sum_log_mu) = (0.0, 0.0);
+    let positive = MUL || SEASON == 2;
     let m = seasons.len().max(1);
-    for (t, &v) in y.iter().enumerate() {
+    let mut si = 0;
+    for &v in y {
         let base = l + phi * b;
-        let si = t % m;
-        let st = if s.seasonal() { seasons[si] } else { 0.0 };
-        let mu = match s.season {
-            SeasonType::None => base,
-            SeasonType::Add => base + st,
-            SeasonType::Mul => base * st,
+        let st = if SEASON != 0 { seasons[si] } else { 0.0 };
+        let mu = match SEASON {
+            0 => base,
+            1 => base + st,
+            _ => base * st,
         };
-        if s.needs_positive() && (mu <= 1e-9 || base <= 1e-9) {
+        if positive && (mu <= 1e-9 || base <= 1e-9) {
             return None;
         }
-        let e = match s.error {
-            ErrorType::Add => v - mu,
-            ErrorType::Mul => (v - mu) / mu,
-        };
+        let e = if MUL { (v - mu) / mu } else { v - mu };
         sse += e * e;
-        if s.error == ErrorType::Mul {
+        if MUL {
             sum_log_mu += mu.ln();
         }
-        match (s.error, s.season) {
-            (ErrorType::Add, SeasonType::None) | (ErrorType::Add, SeasonType::Add) => {
+        match (MUL, SEASON) {
+            (false, 0) | (false, 1) => {
                 l = base + p.alpha * e;
                 b = phi * b + p.beta * e;
-                if s.seasonal() {
+                if SEASON != 0 {
                     seasons[si] = st + p.gamma * e;
                 }
             }
-            (ErrorType::Add, SeasonType::Mul) => {
+            (false, _) => {
                 l = base + p.alpha * e / st;
                 b = phi * b + p.beta * e / st;
                 seasons[si] = st + p.gamma * e / base;
             }
-            (ErrorType::Mul, SeasonType::None) | (ErrorType::Mul, SeasonType::Mul) => {
+            (true, 0) | (true, 2) => {
                 l = base * (1.0 + p.alpha * e);
                 b = phi * b + p.beta * base * e;
-                if s.seasonal() {
+                if SEASON != 0 {
                     seasons[si] = st * (1.0 + p.gamma * e);
                 }
             }
-            (ErrorType::Mul, SeasonType::Add) => {
+            (true, _) => {
                 l = base + p.alpha * mu * e;
                 b = phi * b + p.beta * mu * e;
                 seasons[si] = st + p.gamma * mu * e;
@@ -212,12 +242,12 @@ fn run(y: &[f64], s: &Spec, p: &Params) -> Option<Run> {
         if !l.is_finite() || !b.is_finite() {
             return None;
         }
+        si += 1;
+        if si == m {
+            si = 0;
+        }
     }
-    // Rotate so that seasons[0] belongs to the first future period.
-    if s.seasonal() {
-        seasons.rotate_left(y.len() % m);
-    }
-    Some(Run { level: l, trend: b, seasons, sse, sum_log_mu })
+    Some((l, b, sse, sum_log_mu))
 }
 
 /// An ETS model with fitted weights.
@@ -285,11 +315,17 @@ pub fn fit_spec(y: &[f64], s: Spec) -> Option<EtsFit> {
     if n < k + 2 || (s.needs_positive() && y.iter().any(|v| *v <= 0.0)) {
         return None;
     }
+    // The initial states depend on the form only: set once, copied into a scratch season
+    // vector for each evaluation.
+    let (l0, b0, s0) = init(y, &s)?;
+    let scratch = std::cell::RefCell::new(s0.clone());
     let lik = |p: &Params| -> f64 {
-        match run(y, &s, p) {
-            Some(r) => {
-                let sse = r.sse.max(1e-12 * n as f64);
-                n as f64 * (sse / n as f64).ln() + 2.0 * r.sum_log_mu
+        let mut seasons = scratch.borrow_mut();
+        seasons.copy_from_slice(&s0);
+        match steps(y, &s, p, l0, b0, &mut seasons) {
+            Some((_, _, sse, sum_log_mu)) => {
+                let sse = sse.max(1e-12 * n as f64);
+                n as f64 * (sse / n as f64).ln() + 2.0 * sum_log_mu
             }
             None => f64::INFINITY,
         }
