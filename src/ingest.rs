@@ -372,6 +372,23 @@ pub struct PurchaseOrder {
     pub row: usize,
 }
 
+/// A known event that scales demand: a promotion, a launch, a shortage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The SKU it concerns; `None` for every SKU (of `category`, when given).
+    pub sku: Option<u32>,
+    /// Item category it concerns (matches `items.category`), when given.
+    pub category: Option<String>,
+    /// First day, inclusive.
+    pub start: NaiveDate,
+    /// Last day, inclusive.
+    pub end: NaiveDate,
+    /// Demand multiplier on the days it covers.
+    pub factor: f64,
+    /// Its name (`event on row N` when the file gives none).
+    pub name: String,
+}
+
 /// Everything in an input folder.
 #[derive(Debug, Default)]
 pub struct Dataset {
@@ -389,6 +406,8 @@ pub struct Dataset {
     pub inventory: Option<HashMap<u32, f64>>,
     /// Purchase orders, when the file exists.
     pub purchase_orders: Option<Vec<PurchaseOrder>>,
+    /// Promotions, launches and other known events, when the file exists.
+    pub events: Vec<Event>,
     /// Rows read per file, in reading order.
     pub rows: Vec<(String, usize)>,
     /// Non-fatal findings, for stderr.
@@ -420,6 +439,18 @@ impl Dataset {
                 let b = read_backorders(&path, fmt, &mut ds.skus)?;
                 ds.rows.push((file_name(&path), b.len()));
                 ds.backorders = Some(b);
+            }
+        }
+        if let Some((path, fmt)) = locate(dir, "events")? {
+            let (events, warnings) = read_events(&path, fmt, &ds.skus)?;
+            ds.rows.push((file_name(&path), events.len()));
+            ds.warnings.extend(warnings);
+            ds.events = events;
+            // Events for a category need the items' categories.
+            if !what.planning && ds.events.iter().any(|e| e.category.is_some()) {
+                if let Some((path, fmt)) = locate(dir, "items")? {
+                    ds.items = Some(read_items(&path, fmt, &mut ds.skus)?);
+                }
             }
         }
         if what.planning {
@@ -627,6 +658,76 @@ pub fn read_backorders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<
     }
     c.finish()?;
     Ok(out)
+}
+
+/// Reads the events file: `start`, `end` (inclusive) and `factor`, with optional `sku`
+/// (empty: every SKU), `category`, `location` and `name`. An end before the start or a factor
+/// that is not a positive number is an error naming the row; an unknown SKU is a warning.
+pub fn read_events(path: &Path, fmt: Format, skus: &Skus) -> Result<(Vec<Event>, Vec<String>)> {
+    let t = RawTable::read(path, fmt, &["start", "end", "factor"], &["sku", "category", "location", "name"])?;
+    let mut c = Check::new(path);
+    let mut out = Vec::with_capacity(t.rows);
+    let mut unknown: Vec<&str> = Vec::new();
+    let mut located = 0;
+    let cells = t
+        .cells("start")
+        .zip(t.cells("end"))
+        .zip(t.cells("factor"))
+        .zip(t.cells("sku"))
+        .zip(t.cells("category").zip(t.cells("location").zip(t.cells("name"))));
+    for (i, ((((a, b), f), k), (cat, (loc, name)))) in cells.enumerate() {
+        let start = c.date(i, "start", a);
+        let end = c.date(i, "end", b);
+        let factor = c.number(i, "factor", f);
+        if factor == Some(0.0) {
+            c.add(i, "factor", "factor 0: must be a positive number (0.5 halves demand, 2 doubles it)".into());
+        }
+        if let (Some(s), Some(e)) = (start, end) {
+            if e < s {
+                c.add(i, "end", format!("the event ends on {e}, before it starts on {s}"));
+            }
+        }
+        located += usize::from(loc.is_some());
+        let sku = match k {
+            Some(k) => match skus.get(k) {
+                Some(s) => Some(s),
+                None => {
+                    unknown.push(k);
+                    continue;
+                }
+            },
+            None => None,
+        };
+        if let (Some(start), Some(end), Some(factor)) = (start, end, factor.filter(|f| *f > 0.0)) {
+            if end >= start {
+                out.push(Event {
+                    sku,
+                    category: cat.map(String::from),
+                    start,
+                    end,
+                    factor,
+                    name: name.map_or_else(|| format!("event on row {}", i + 1), String::from),
+                });
+            }
+        }
+    }
+    c.finish()?;
+    let mut warnings = Vec::new();
+    unknown.sort_unstable();
+    unknown.dedup();
+    if !unknown.is_empty() {
+        warnings.push(format!(
+            "{} event SKU(s) have no sales and are left out: {}",
+            unknown.len(),
+            list_some(&unknown)
+        ));
+    }
+    if located > 0 {
+        warnings.push(format!(
+            "{located} event row(s) name a location: locations are not planned yet, so they apply to every location"
+        ));
+    }
+    Ok((out, warnings))
 }
 
 /// Reads an outcomes file (`sku`, `backordered`, optional `first_backorder_date`): which

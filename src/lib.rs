@@ -18,6 +18,7 @@ pub mod chart;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod events;
 pub mod forecast;
 pub mod generate;
 pub mod ingest;

@@ -832,6 +832,7 @@ mod tests {
             class,
             mean: vec![mean; 6],
             var,
+            lift: Vec::new(),
             discrete: true,
             backtest_rmsse: None,
             history: 52,

@@ -114,6 +114,8 @@ pub struct Forecasts {
     pub set: SeriesSet,
     /// Forecasts, one per SKU index.
     pub fc: Engine,
+    /// Names of the events in force per future period, for SKUs with any.
+    pub events: HashMap<u32, Vec<String>>,
 }
 
 /// A warning when the as-of date falls inside a period: that period's days before it are not
@@ -142,9 +144,40 @@ fn forecasts_for(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize)
     o.progress.stage("forecasting");
     let mut es = EngineSettings::new(s.horizon, s.period.per_year(), o.model.clone());
     es.horizon = horizon.max(1);
-    let series: Vec<&[f64]> = set.series.iter().map(|d| d.values.as_slice()).collect();
-    let fc = forecast_all(&series, &es);
-    Forecasts { set, fc }
+    // Known events: their lifts divided out of the history, multiplied into the forecast.
+    let by_sku = crate::events::by_sku(&ds.events, set.series.len(), ds.items.as_ref());
+    let adjusted: HashMap<u32, Vec<f64>> = by_sku
+        .iter()
+        .map(|(sku, evs)| {
+            let d = &set.series[*sku as usize];
+            let v =
+                d.values.iter().enumerate().map(|(t, v)| v / crate::events::lift(evs, s.period, d.start + t as i64).0);
+            (*sku, v.collect())
+        })
+        .collect();
+    let series: Vec<&[f64]> = set
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, d)| adjusted.get(&(i as u32)).map_or(d.values.as_slice(), Vec::as_slice))
+        .collect();
+    let mut fc = forecast_all(&series, &es);
+    let mut events = HashMap::new();
+    for (sku, evs) in &by_sku {
+        let f = &mut fc.skus[*sku as usize];
+        let (lift, names): (Vec<f64>, Vec<String>) = (0..f.mean.len())
+            .map(|t| {
+                let (k, n) = crate::events::lift(evs, s.period, set.horizon_start() + t as i64);
+                (k, n.join("; "))
+            })
+            .unzip();
+        if lift.iter().any(|k| *k != 1.0) {
+            f.mean.iter_mut().zip(&lift).for_each(|(m, k)| *m *= k);
+            f.lift = lift;
+            events.insert(*sku, names);
+        }
+    }
+    Forecasts { set, fc, events }
 }
 
 fn write_forecast(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
@@ -161,7 +194,8 @@ fn write_forecast(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Res
     for (k, name) in LEVEL_NAMES.iter().enumerate() {
         t = t.num(name, q.iter().map(|x| r3(x[k])));
     }
-    write_csv(t, path)
+    let event = |s: u32, t: usize| f.events.get(&s).and_then(|v| v.get(t)).map_or("", String::as_str);
+    write_csv(t.text("event", rows.iter().map(|&(s, t)| event(s, t))), path)
 }
 
 /// Per-SKU model choice and backtest error: `forecast_models.csv`.

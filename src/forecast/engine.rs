@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use super::dist::{DemandDist, Hurdle, LEVELS};
 use super::ets::{AutoEts, HoltDamped};
 use super::models::{Adida, Croston, Fitted, Imapa, Model, MovingAverage, Naive, SeasonalNaive, Ses, Tsb};
+use super::season;
 use super::{classify, DemandClass, ModelChoice};
 
 /// Engine settings, checked where they enter.
@@ -59,6 +60,9 @@ pub struct SkuForecast {
     pub mean: Vec<f64>,
     /// Variance of one period's demand around the mean.
     pub var: f64,
+    /// Known events' demand multiplier per future period (empty for none): `mean` already
+    /// carries it, and a period's variance is `var` times its square.
+    pub lift: Vec<f64>,
     /// Demand comes in whole units.
     pub discrete: bool,
     /// Root mean squared backtest error scaled by the in-sample naive error (RMSSE), when
@@ -211,7 +215,11 @@ impl Forecasts {
     /// Demand distribution of SKU `i` in future period `t`.
     pub fn period(&self, i: usize, t: usize) -> DemandDist {
         let f = &self.skus[i];
-        f.dist(f.mean[t.min(f.mean.len() - 1)])
+        let t = t.min(f.mean.len() - 1);
+        match f.lift.get(t) {
+            Some(k) if f.sizes.is_none() => DemandDist::new(f.mean[t], f.var * k * k, f.discrete),
+            _ => f.dist(f.mean[t]),
+        }
     }
 
     /// Calibrated quantiles at [`LEVELS`] for SKU `i`, period `t`.
@@ -230,15 +238,21 @@ impl Forecasts {
     pub fn over(&self, i: usize, from: usize, span: f64) -> DemandDist {
         let f = &self.skus[i];
         let mut mean = 0.0;
+        let mut lifted = 0.0;
         let mut left = span.max(0.0);
         let mut t = from;
         while left > 1e-12 {
             let w = left.min(1.0);
-            mean += w * f.mean[t.min(f.mean.len() - 1)];
+            let k = t.min(f.mean.len() - 1);
+            mean += w * f.mean[k];
+            lifted += w * f.lift.get(k).map_or(1.0, |x| x * x);
             left -= w;
             t += 1;
         }
-        DemandDist::new(mean, self.span_var(f.var, span), f.discrete)
+        // Events scale each period's variance by their lift squared.
+        let var = self.span_var(f.var, span);
+        let var = if f.lift.is_empty() || span <= 0.0 { var } else { var * lifted / span };
+        DemandDist::new(mean, var, f.discrete)
     }
 
     /// Variance of the error of a sum over `span` periods whose one-period error variance is
@@ -414,18 +428,34 @@ fn trial(raw: &[f64], s: &EngineSettings) -> Trial {
         t.actual.extend_from_slice(&raw[*o..*o + w]);
     }
     // Parameters are estimated once, before the OLDEST origin, so no fold's window was seen
-    // in fitting; each fold then runs the states on to its own origin.
+    // in fitting; each fold then runs the states on to its own origin. A season found in the
+    // data before that origin is divided out first and multiplied back into the forecasts.
     if let Some(&oldest) = origins.last() {
+        let index = seasonal(&t.y, s).and_then(|_| season::indices(&t.y[..oldest], s.season));
+        let fit_on = match &index {
+            Some(ix) => season::adjust(&t.y, ix),
+            None => t.y.clone(),
+        };
         for (k, m) in models.iter().enumerate() {
-            let Some(fit) = m.fit(&t.y[..oldest]) else { continue };
+            let Some(fit) = m.fit(&fit_on[..oldest]) else { continue };
             let mut f = Vec::with_capacity(t.actual.len());
             for o in &origins {
-                f.extend(fit.predict(&t.y[..*o], w));
+                let mut p = fit.predict(&fit_on[..*o], w);
+                if let Some(ix) = &index {
+                    season::restore(&mut p, *o, ix);
+                }
+                f.extend(p);
             }
             t.scored.push((k, mse(&f, &t.actual), f));
         }
     }
     t
+}
+
+/// The seasonal indices of a SKU's whole history, when its season is real (see
+/// [`season::indices`]).
+fn seasonal(y: &[f64], s: &EngineSettings) -> Option<Vec<f64>> {
+    (s.season > 1).then(|| season::indices(y, s.season)).flatten()
 }
 
 /// Fold forecasts of a choice.
@@ -498,6 +528,7 @@ fn finish(t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s: &En
             class: t.class,
             mean: vec![0.0; h],
             var: 0.0,
+            lift: Vec::new(),
             discrete: true,
             backtest_rmsse: None,
             history: 0,
@@ -533,18 +564,30 @@ fn finish(t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s: &En
         Some(Choice::All) => t.scored.iter().map(|x| x.0).collect(),
         None => (0..models.len()).collect(),
     };
-    // Final forecasts from the whole history.
+    // Final forecasts from the whole history (its season divided out, when it has one).
+    let index = seasonal(&t.y, s);
+    let fit_on = match &index {
+        Some(ix) => season::adjust(&t.y, ix),
+        None => t.y.clone(),
+    };
     let mut fits: Vec<(usize, Box<dyn Fitted>)> =
-        chosen.iter().filter_map(|&k| models[k].fit(&t.y).map(|f| (k, f))).collect();
+        chosen.iter().filter_map(|&k| models[k].fit(&fit_on).map(|f| (k, f))).collect();
     if best.is_none() {
         fits.truncate(1);
     }
-    let (name, mean) = if fits.is_empty() {
-        ("moving_average".to_string(), MovingAverage { window: n }.predict(&t.y, h))
+    let (name, mut mean) = if fits.is_empty() {
+        ("moving_average".to_string(), MovingAverage { window: n }.predict(&fit_on, h))
     } else if fits.len() > 2 {
-        ("ensemble".to_string(), average(&fits, &t.y, h))
+        ("ensemble".to_string(), average(&fits, &fit_on, h))
     } else {
-        (fits.iter().map(|(k, _)| models[*k].name()).collect::<Vec<_>>().join("+"), average(&fits, &t.y, h))
+        (fits.iter().map(|(k, _)| models[*k].name()).collect::<Vec<_>>().join("+"), average(&fits, &fit_on, h))
+    };
+    let name = match &index {
+        Some(ix) => {
+            season::restore(&mut mean, fit_on.len(), ix);
+            format!("{name}*season")
+        }
+        None => name,
     };
     // Backtest forecasts with the portfolio level applied: their errors give the spread.
     let (bt_forecast, bt_mse) = match best {
@@ -569,6 +612,7 @@ fn finish(t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s: &En
         class: t.class,
         mean: mean.into_iter().map(|v| (v * level).max(0.0)).collect(),
         var,
+        lift: Vec::new(),
         discrete: t.discrete,
         backtest_rmsse,
         history: n,
@@ -853,6 +897,7 @@ mod tests {
             class: DemandClass::Smooth,
             mean,
             var,
+            lift: Vec::new(),
             discrete: false,
             backtest_rmsse: None,
             history: 10,

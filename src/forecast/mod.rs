@@ -6,6 +6,7 @@ pub mod engine;
 pub mod ets;
 pub mod models;
 pub mod optim;
+pub mod season;
 
 use serde::Serialize;
 
