@@ -80,6 +80,7 @@ const BAND90: RGBColor = RGBColor(190, 210, 240);
 const HIST: RGBColor = RGBColor(60, 60, 60);
 const MEAN: RGBColor = RGBColor(20, 80, 180);
 const ALERT: RGBColor = RGBColor(200, 40, 40);
+const EVENT: RGBColor = RGBColor(240, 170, 40);
 const GOOD: RGBColor = RGBColor(40, 140, 70);
 
 fn nice_max(v: impl Iterator<Item = f64>) -> f64 {
@@ -116,6 +117,8 @@ pub struct ForecastChart {
     pub bands: Vec<(f64, f64, f64, f64)>,
     /// History periods (indices) with backorders.
     pub backorders: Vec<usize>,
+    /// Periods (indices into `dates`) with a known event in force.
+    pub events: Vec<usize>,
 }
 
 fn draw_forecast<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &ForecastChart) -> Drawn<DB> {
@@ -132,6 +135,16 @@ fn draw_forecast<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Forecast
         .y_desc(c.y_label.as_str())
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
+    // Periods of known events, shaded behind everything else.
+    if !c.events.is_empty() {
+        let shade = EVENT.mix(0.3).filled();
+        chart
+            .draw_series(
+                c.events.iter().map(|&i| Rectangle::new([(i as f64 - 0.5, 0.0), (i as f64 + 0.5, ymax)], shade)),
+            )?
+            .label("event (events.csv)")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], shade));
+    }
     // A band is a polygon: upper edge forward, lower edge back.
     let band = |lo: usize, hi: usize| {
         let pick = |b: &(f64, f64, f64, f64), k: usize| [b.0, b.1, b.2, b.3][k];

@@ -38,6 +38,10 @@ pub struct GenSettings {
     /// Share of items launched during the history or after it (no sales before their launch;
     /// half of them stocked ahead of it, half with nothing until the first order).
     pub new_items: f64,
+    /// Share of items with promotions: two in the last two years of history and one in the
+    /// first eight weeks after it, each one to three whole weeks at a true lift of 1.5 to 3,
+    /// written to `events.csv`.
+    pub events: f64,
 }
 
 impl Default for GenSettings {
@@ -50,6 +54,7 @@ impl Default for GenSettings {
             patterns: Vec::new(),
             future_weeks: 8,
             new_items: 0.0,
+            events: 0.0,
         }
     }
 }
@@ -137,6 +142,8 @@ struct SkuData {
     on_hand: f64,
     /// First week with demand (0 unless a new item).
     starts: usize,
+    /// Promotions: first week, weeks, lift.
+    promos: Vec<(usize, usize, f64)>,
 }
 
 /// One customer order size: gamma with mean `mean` and coefficient of variation `cv`, rounded, at least 1.
@@ -193,6 +200,20 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
     let starts =
         if is_new { launch.gen_range(s.weeks / 2..(s.weeks + s.future_weeks).max(s.weeks / 2 + 1)) } else { 0 };
     let stocked = !is_new || launch.gen_bool(0.5);
+    // Promotions, from a stream of their own too.
+    let mut promo_rng = ChaCha8Rng::seed_from_u64(s.seed ^ (i as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F));
+    let mut promos: Vec<(usize, usize, f64)> = Vec::new();
+    if s.events > 0.0 && promo_rng.gen_bool(s.events.min(1.0)) && s.weeks >= 8 {
+        let past = s.weeks.saturating_sub(104).max(1)..s.weeks.saturating_sub(4).max(2);
+        for range in [past.clone(), past, s.weeks..s.weeks + 8] {
+            let len = promo_rng.gen_range(1..=3);
+            let start = promo_rng.gen_range(range);
+            let lift = (promo_rng.gen_range(1.5f64..3.0) * 10.0).round() / 10.0;
+            if promos.iter().all(|(a, l, _)| start + len <= *a || *a + *l <= start) {
+                promos.push((start, len, lift));
+            }
+        }
+    }
     let mut on_hand = if stocked { up_to } else { 0.0 };
     let mut history_on_hand = on_hand;
     // Costs are drawn when the history ends, so the future weeks leave the history's bytes
@@ -219,7 +240,8 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
         let t = w as f64;
         let season = 1.0 + amplitude * (2.0 * std::f64::consts::PI * (t + phase) / 52.0).sin();
         let growth = (1.0 + trend * t / 52.0).max(0.05);
-        let lambda = if w < starts { 0.0 } else { orders_per_week * season * growth };
+        let promo = promos.iter().find(|(a, l, _)| (*a..a + l).contains(&w)).map_or(1.0, |p| p.2);
+        let lambda = if w < starts { 0.0 } else { orders_per_week * season * growth * promo };
         let n = if lambda > 0.0 { Poisson::new(lambda).expect("positive rate").sample(&mut rng) as usize } else { 0 };
         week_orders.clear();
         for _ in 0..n {
@@ -299,6 +321,7 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
         pos,
         on_hand: if s.weeks < total_weeks { history_on_hand } else { on_hand },
         starts,
+        promos,
     }
 }
 
@@ -411,9 +434,30 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
         .num("supplier_lead_time_spread", data.iter().map(|d| r4(sups[d.supplier].spread)))
         .num("supplier_planned_days", data.iter().map(|d| sups[d.supplier].planned_days))
         .num("supplier_on_time_share", data.iter().map(|d| r4(sups[d.supplier].on_time_share)))
-        .int("demand_starts_week", data.iter().map(|d| d.starts as u64));
+        .int("demand_starts_week", data.iter().map(|d| d.starts as u64))
+        .text(
+            "promotions",
+            data.iter().map(|d| {
+                let v: Vec<String> = d.promos.iter().map(|(a, l, k)| format!("weeks {a}-{} x{k}", a + l - 1)).collect();
+                v.join("; ")
+            }),
+        );
     summary.files.push(("ground_truth".into(), s.skus));
     write(t, "ground_truth")?;
+
+    if s.events > 0.0 {
+        let rows: Vec<(usize, &(usize, usize, f64))> =
+            data.iter().enumerate().flat_map(|(i, d)| d.promos.iter().map(move |p| (i, p))).collect();
+        let day = |w: usize| date((w * 7) as u32);
+        let t = Table::new()
+            .text("sku", rows.iter().map(|(i, _)| name(*i)))
+            .date("start", rows.iter().map(|(_, p)| day(p.0)))
+            .date("end", rows.iter().map(|(_, p)| add_days(day(p.0 + p.1), -1)))
+            .num("factor", rows.iter().map(|(_, p)| p.2))
+            .text("name", rows.iter().map(|(_, p)| format!("promotion x{}", p.2)));
+        summary.files.push(("events".into(), rows.len()));
+        write(t, "events")?;
+    }
 
     // What happened next: backorders created in the weeks after the history.
     if s.future_weeks > 0 {

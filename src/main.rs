@@ -133,6 +133,10 @@ enum Command {
         /// Share of items launched late (no sales before their launch), from 0 to 1.
         #[arg(long, default_value_t = 0.0)]
         new_items: f64,
+        /// Share of items with promotions (two past, one in the 8 weeks after the history, with
+        /// their true lifts in events.csv), from 0 to 1.
+        #[arg(long, default_value_t = 0.0)]
+        events: f64,
     },
 }
 
@@ -496,9 +500,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             print_warnings(&r.warnings);
         }
-        Command::Generate { skus, weeks, seed, out, format, patterns, future_weeks, new_items } => {
-            if !(0.0..=1.0).contains(&new_items) {
-                return Err(Usage(format!("--new-items `{new_items}`: expected a share from 0 to 1")).into());
+        Command::Generate { skus, weeks, seed, out, format, patterns, future_weeks, new_items, events } => {
+            if !(0.0..=1.0).contains(&new_items) || !(0.0..=1.0).contains(&events) {
+                return Err(Usage(format!(
+                    "--new-items `{new_items}` / --events `{events}`: expected shares from 0 to 1"
+                ))
+                .into());
             }
             if let Some(p) = patterns.iter().find(|p| !replen::generate::PATTERNS.contains(&p.as_str())) {
                 return Err(Usage(format!(
@@ -517,8 +524,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if skus == 0 || weeks == 0 {
                 return Err(Usage("--skus and --weeks must be at least 1".into()).into());
             }
-            let s = generate(&GenSettings { skus, weeks, seed, format, patterns, future_weeks, new_items }, &out)
-                .with_context(|| format!("generating into `{}`", out.display()))?;
+            let s =
+                generate(&GenSettings { skus, weeks, seed, format, patterns, future_weeks, new_items, events }, &out)
+                    .with_context(|| format!("generating into `{}`", out.display()))?;
             for (f, n) in &s.files {
                 eprintln!("wrote {f}: {n} rows");
             }

@@ -208,6 +208,7 @@ pub fn write(out: &Path, r: &ReportInput, extra: &Extra) -> Result<Vec<PathBuf>>
             m.entry(b.sku).or_default().push(period.index(b.date));
             m
         });
+    let events = crate::events::by_sku(&r.ds.events, r.set.series.len(), r.ds.items.as_ref());
     let mut sku_charts = Vec::new();
     for row in chart_skus(&r.plan.rows, r.all_charts) {
         let i = row.sku_index as usize;
@@ -237,6 +238,20 @@ pub fn write(out: &Path, r: &ReportInput, extra: &Extra) -> Result<Vec<PathBuf>>
                 k
             })
             .unwrap_or_default();
+        // Periods with a known event in force, history and future.
+        let marked: Vec<usize> = events
+            .get(&row.sku_index)
+            .map(|evs| {
+                let abs = |k: usize| {
+                    if k < keep {
+                        s.start + (first + k) as i64
+                    } else {
+                        r.set.horizon_start() + (k - keep) as i64
+                    }
+                };
+                (0..keep + h).filter(|k| crate::events::lift(evs, period, abs(*k)).0 != 1.0).collect()
+            })
+            .unwrap_or_default();
         let stem = safe_name(&row.sku);
         let fpath = chart::forecast(
             &dir,
@@ -249,6 +264,7 @@ pub fn write(out: &Path, r: &ReportInput, extra: &Extra) -> Result<Vec<PathBuf>>
                 mean: r.fc.skus[i].mean.clone(),
                 bands: bands.collect(),
                 backorders: bo,
+                events: marked,
             },
         )?;
         let idx = r.plan.rows.iter().position(|x| x.sku == row.sku).unwrap_or(0);

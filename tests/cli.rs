@@ -513,3 +513,37 @@ fn a_priority_that_is_not_a_number_names_file_row_and_column() {
     assert_eq!(code, 2);
     assert_names(&msg, &["backorders.csv", "row 2", "column `priority`", "urgent"]);
 }
+
+#[test]
+fn a_future_event_lifts_its_periods_and_bad_events_name_their_row() {
+    let t = tempfile::tempdir().unwrap();
+    fixture(t.path());
+    // As of 2024-02-26: the two weeks from 2024-03-04 at x2 for A only.
+    write(t.path(), "events.csv", "sku,start,end,factor,name\nA,2024-03-04,2024-03-17,2,spring promo\n");
+    let out = t.path().join("o");
+    let o = replen()
+        .args(["forecast", "--quiet", "--as-of", "2024-02-26", "--data"])
+        .arg(t.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let f = read_csv(&out.join("forecast.csv"));
+    let a: Vec<&std::collections::HashMap<String, String>> = f.iter().filter(|r| r["sku"] == "A").collect();
+    let mean = |k: usize| num(a[k], "mean");
+    assert_eq!((a[0]["period_start"].as_str(), a[0]["event"].as_str()), ("2024-02-26", ""));
+    assert_eq!(a[1]["event"], "spring promo");
+    assert!((mean(1) / mean(0) - 2.0).abs() < 1e-6 && (mean(3) - mean(0)).abs() < 1e-9, "{a:?}");
+    assert!(f.iter().filter(|r| r["sku"] == "B").all(|r| r["event"].is_empty()));
+    for (bad, parts) in [
+        ("A,2024-03-17,2024-03-04,2,x\n", ["row 1", "column `end`", "before it starts"]),
+        ("A,2024-03-04,2024-03-17,0,x\n", ["row 1", "column `factor`", "positive"]),
+        ("A,2024-03-04,2024-03-17,lots,x\n", ["row 1", "column `factor`", "lots"]),
+    ] {
+        let (code, msg) = check_after(|d| write(d, "events.csv", &format!("sku,start,end,factor,name\n{bad}")));
+        assert_eq!(code, 2, "{msg}");
+        assert_names(&msg, &["events.csv"]);
+        assert_names(&msg, &parts);
+    }
+}
