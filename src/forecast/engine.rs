@@ -352,6 +352,8 @@ struct Trial {
     actual: Vec<f64>,
     /// (candidate index, backtest MSE, fold forecasts) of every candidate that fitted.
     scored: Vec<(usize, f64, Vec<f64>)>,
+    /// Seasonal indices of the whole history, when its season is real.
+    season: Option<Vec<f64>>,
 }
 
 /// A way to forecast: one candidate, or the mean of several.
@@ -414,7 +416,8 @@ fn trial(raw: &[f64], s: &EngineSettings) -> Trial {
     let mut y = raw.to_vec();
     let outliers = cap_outliers(&mut y);
     let scale = naive_scale(&raw[raw.iter().position(|v| *v != 0.0).unwrap_or(0)..]);
-    let mut t = Trial { class, y, discrete, outliers, scale, actual: Vec::new(), scored: Vec::new() };
+    let season = seasonal(&y, s);
+    let mut t = Trial { class, y, discrete, outliers, scale, actual: Vec::new(), scored: Vec::new(), season };
     if n == 0 {
         return t;
     }
@@ -431,7 +434,7 @@ fn trial(raw: &[f64], s: &EngineSettings) -> Trial {
     // in fitting; each fold then runs the states on to its own origin. A season found in the
     // data before that origin is divided out first and multiplied back into the forecasts.
     if let Some(&oldest) = origins.last() {
-        let index = seasonal(&t.y, s).and_then(|_| season::indices(&t.y[..oldest], s.season));
+        let index = t.season.as_ref().and_then(|_| season::indices(&t.y[..oldest], s.season));
         let fit_on = match &index {
             Some(ix) => season::adjust(&t.y, ix),
             None => t.y.clone(),
@@ -519,7 +522,7 @@ fn portfolio_choices(trials: &[Trial]) -> Vec<(DemandClass, Choice)> {
     out
 }
 
-fn finish(t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s: &EngineSettings) -> Outcome {
+fn finish(mut t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s: &EngineSettings) -> Outcome {
     let h = s.horizon;
     let n = raw_len;
     if n == 0 {
@@ -565,7 +568,7 @@ fn finish(t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s: &En
         None => (0..models.len()).collect(),
     };
     // Final forecasts from the whole history (its season divided out, when it has one).
-    let index = seasonal(&t.y, s);
+    let index = t.season.take();
     let fit_on = match &index {
         Some(ix) => season::adjust(&t.y, ix),
         None => t.y.clone(),

@@ -28,7 +28,8 @@ pub fn indices(y: &[f64], m: usize) -> Option<Vec<f64>> {
     for (t, v) in y.iter().enumerate() {
         prefix[t + 1] = prefix[t] + v;
     }
-    let mut groups: Vec<Vec<f64>> = vec![Vec::new(); m];
+    // Per period of the season: count, sum and sum of squares of the ratios.
+    let (mut cnt, mut sum, mut sq) = (vec![0.0f64; m], vec![0.0f64; m], vec![0.0f64; m]);
     for t in half..n - half {
         let cma = if m % 2 == 0 {
             (prefix[t + half] - prefix[t - half + 1] + 0.5 * (y[t - half] + y[t + half])) / m as f64
@@ -36,53 +37,56 @@ pub fn indices(y: &[f64], m: usize) -> Option<Vec<f64>> {
             (prefix[t + half + 1] - prefix[t - half]) / m as f64
         };
         if cma > 0.0 {
-            groups[t % m].push(y[t] / cma);
+            let r = y[t] / cma;
+            cnt[t % m] += 1.0;
+            sum[t % m] += r;
+            sq[t % m] += r * r;
         }
     }
-    if groups.iter().any(|g| g.len() < 2) {
+    if cnt.iter().any(|c| *c < 2.0) {
         return None;
     }
     // Ratios as a few yearly harmonics: r_t = c + sum_k a_k cos(2 pi k t / m) + b_k sin(...).
     // A smooth yearly shape rests on few numbers, so the test has power even on noisy weeks.
+    // The basis depends on the period of the season only: least squares from the group sums.
     let k_max = HARMONICS.min((m - 1) / 2);
     let p = 1 + 2 * k_max;
-    let row = |t: usize| -> Vec<f64> {
-        let mut r = vec![1.0];
-        for k in 1..=k_max {
-            let a = 2.0 * std::f64::consts::PI * (k * (t % m)) as f64 / m as f64;
-            r.push(a.cos());
-            r.push(a.sin());
-        }
-        r
-    };
-    let points: Vec<(usize, f64)> =
-        groups.iter().enumerate().flat_map(|(j, g)| g.iter().map(move |v| (j, *v))).collect();
-    let count = points.len();
-    if count <= p + 1 {
+    let rows: Vec<Vec<f64>> = (0..m)
+        .map(|j| {
+            let mut r = vec![1.0];
+            for k in 1..=k_max {
+                let a = 2.0 * std::f64::consts::PI * (k * j) as f64 / m as f64;
+                r.push(a.cos());
+                r.push(a.sin());
+            }
+            r
+        })
+        .collect();
+    let count: f64 = cnt.iter().sum();
+    if count <= (p + 1) as f64 {
         return None;
     }
     let mut xtx = vec![vec![0.0; p]; p];
     let mut xty = vec![0.0; p];
-    for &(j, v) in &points {
-        let r = row(j);
+    for (j, r) in rows.iter().enumerate() {
         for a in 0..p {
-            xty[a] += r[a] * v;
+            xty[a] += r[a] * sum[j];
             for b in 0..p {
-                xtx[a][b] += r[a] * r[b];
+                xtx[a][b] += cnt[j] * r[a] * r[b];
             }
         }
     }
     let beta = solve(xtx, xty)?;
-    let fit = |j: usize| row(j).iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>();
-    let grand = points.iter().map(|x| x.1).sum::<f64>() / count as f64;
-    let explained: f64 = points.iter().map(|&(j, _)| (fit(j) - grand).powi(2)).sum();
-    let residual: f64 = points.iter().map(|&(j, v)| (v - fit(j)).powi(2)).sum();
-    let f = if residual > 0.0 { (explained / (p - 1) as f64) / (residual / (count - p) as f64) } else { f64::INFINITY };
+    let fit: Vec<f64> = rows.iter().map(|r| r.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>()).collect();
+    let grand = sum.iter().sum::<f64>() / count;
+    let explained: f64 = (0..m).map(|j| cnt[j] * (fit[j] - grand).powi(2)).sum();
+    let residual: f64 = (0..m).map(|j| sq[j] - 2.0 * fit[j] * sum[j] + cnt[j] * fit[j] * fit[j]).sum::<f64>().max(0.0);
+    let f = if residual > 0.0 { (explained / (p - 1) as f64) / (residual / (count - p as f64)) } else { f64::INFINITY };
     if f.is_nan() || f <= F_MIN || grand <= 0.0 {
         return None;
     }
     let keep = 1.0 - 1.0 / f;
-    let raw: Vec<f64> = (0..m).map(|j| (1.0 + keep * (fit(j) / grand - 1.0)).max(FLOOR)).collect();
+    let raw: Vec<f64> = fit.iter().map(|v| (1.0 + keep * (v / grand - 1.0)).max(FLOOR)).collect();
     let mean = raw.iter().sum::<f64>() / m as f64;
     Some(raw.iter().map(|v| v / mean).collect())
 }
