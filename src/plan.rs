@@ -747,6 +747,21 @@ pub fn plan_with(
     as_of: NaiveDate,
     tweak: Tweak,
 ) -> Plan {
+    plan_some(ds, fc, set, settings, as_of, tweak, &|_| true)
+}
+
+/// Plans the items `keep` accepts (a sample, for the service trade-off curve), with `tweak`.
+/// Portfolio figures (ABC classes, lead times) still come from every item; the backtest
+/// calibration from the kept ones.
+pub fn plan_some(
+    ds: &Dataset,
+    fc: &Forecasts,
+    set: &SeriesSet,
+    settings: &Settings,
+    as_of: NaiveDate,
+    tweak: Tweak,
+    keep: &(dyn Fn(u32) -> bool + Sync),
+) -> Plan {
     let empty = HashMap::new();
     let items = ds.items.as_ref().unwrap_or(&empty);
     let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
@@ -757,7 +772,7 @@ pub fn plan_with(
         Policy::Continuous => 0.0,
     };
     let mut cal_items = vec![None; fc.skus.len()];
-    for (s, (_, lt)) in &lts.sku {
+    for (s, (_, lt)) in lts.sku.iter().filter(|x| keep(*x.0)) {
         if let Some(x) = cal_items.get_mut(*s as usize) {
             *x = Some((lt, xyz_class(recent(set, *s)).to_string()));
         }
@@ -786,7 +801,7 @@ pub fn plan_with(
         levels,
         tweak,
     };
-    let mut skus: Vec<(&u32, &Item)> = items.iter().collect();
+    let mut skus: Vec<(&u32, &Item)> = items.iter().filter(|x| keep(*x.0)).collect();
     skus.sort_by(|a, b| ds.skus.name(*a.0).cmp(ds.skus.name(*b.0)));
     let planned: Vec<(PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>)> =
         skus.par_iter().map(|(s, it)| plan_item(&ctx, **s, it)).collect();

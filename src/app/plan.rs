@@ -176,8 +176,30 @@ pub(super) fn po_summary_table(orders: &[&PlanRow]) -> Table {
 /// Targets of the service trade-off curve.
 pub(super) const CURVE: [f64; 8] = [0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99];
 
-/// Items above which the trade-off curve (one re-plan per point) is left out of the report.
-pub(super) const CURVE_MAX_ITEMS: usize = 20_000;
+/// Items the trade-off curve is computed on at most: a larger portfolio is sampled (every k-th
+/// item in SKU order) and its totals scaled up; one re-plan per point.
+pub(super) const CURVE_SAMPLE: usize = 500;
+
+/// The trade-off curve: one cycle-service target for every item at each point of [`CURVE`],
+/// on at most [`CURVE_SAMPLE`] items (totals scaled to the whole portfolio).
+pub(super) fn curve(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: NaiveDate, all: &Plan) -> Vec<TradeOff> {
+    let n = all.rows.len();
+    let step = n.div_ceil(CURVE_SAMPLE).max(1);
+    let kept: std::collections::HashSet<u32> = all.rows.iter().step_by(step).map(|r| r.sku_index).collect();
+    let scale = if kept.is_empty() { 1.0 } else { n as f64 / kept.len() as f64 };
+    CURVE
+        .iter()
+        .map(|&t| {
+            let s = Settings { service_level: Some(t), service_measure: ServiceMeasure::Cycle, ..settings.clone() };
+            let p = crate::plan::plan_some(ds, &f.fc, &f.set, &s, as_of, &|_| {}, &|k| kept.contains(&k));
+            let mut point = trade_off(&format!("{:.0}%", t * 100.0), &p);
+            point.service = t;
+            point.safety_stock_value *= scale;
+            point.avg_inventory_value *= scale;
+            point
+        })
+        .collect()
+}
 
 /// The plan's totals as a trade-off point.
 pub fn trade_off(label: &str, p: &Plan) -> TradeOff {
@@ -262,24 +284,7 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
         files.push(path);
     }
     o.progress.stage("service trade-off");
-    let curve: Vec<TradeOff> = if p.rows.len() <= CURVE_MAX_ITEMS {
-        CURVE
-            .iter()
-            .map(|&t| {
-                let s =
-                    Settings { service_level: Some(t), service_measure: ServiceMeasure::Cycle, ..o.settings.clone() };
-                let mut point = trade_off(&format!("{:.0}%", t * 100.0), &plan(&ds, &f.fc, &f.set, &s, as_of));
-                point.service = t;
-                point
-            })
-            .collect()
-    } else {
-        warnings.push(format!(
-            "{} items: the service trade-off curve is left out of the report (over {CURVE_MAX_ITEMS})",
-            p.rows.len()
-        ));
-        Vec::new()
-    };
+    let curve = curve(&ds, &f, &o.settings, as_of, &p);
     o.progress.stage("charts and report");
     let input = ReportInput {
         ds: &ds,
