@@ -782,6 +782,16 @@ pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u
         let supplier = c.text(i, "supplier", cell(1, i));
         let unit_cost = c.number(i, "unit_cost", cell(2, i));
         let lead = c.number(i, "lead_time_days", cell(3, i));
+        if let Some(l) = lead.filter(|l| *l > crate::leadtime::MAX_LEAD_TIME_DAYS as f64) {
+            c.add(
+                i,
+                "lead_time_days",
+                format!(
+                    "a lead time of {l} days is not plausible: over {} days (write days, not hours or minutes)",
+                    crate::leadtime::MAX_LEAD_TIME_DAYS
+                ),
+            );
+        }
         let moq = c.opt_number(i, "moq", cell(4, i)).unwrap_or(0.0);
         let mult = c.opt_number(i, "order_multiple", cell(5, i));
         if mult == Some(0.0) {

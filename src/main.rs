@@ -269,6 +269,11 @@ fn options(a: RunArgs) -> anyhow::Result<RunOptions> {
         "all" => true,
         other => return Err(Usage(format!("--charts `{other}` is unknown: expected `top` or `all`")).into()),
     };
+    if a.out.exists() && !a.out.is_dir() {
+        return Err(
+            Usage(format!("--out `{}` is a file: expected a folder (created when missing)", a.out.display())).into()
+        );
+    }
     let progress = if a.quiet { app::Progress::default() } else { spinner() };
     Ok(RunOptions { data: a.data, out: a.out, as_of, settings, model, all_charts, progress })
 }

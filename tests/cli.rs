@@ -547,3 +547,22 @@ fn a_future_event_lifts_its_periods_and_bad_events_name_their_row() {
         assert_names(&msg, &parts);
     }
 }
+
+#[test]
+fn an_implausible_lead_time_and_an_out_that_is_a_file_are_input_errors() {
+    let (code, msg) = check_after(|d| {
+        write(
+            d,
+            "items.csv",
+            "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,ACME,2.5,1e300,0,1\nB,BOLT,4,7,50,12\n",
+        )
+    });
+    assert_eq!(code, 2);
+    assert_names(&msg, &["items.csv", "row 1", "column `lead_time_days`", "not plausible"]);
+    let t = tempfile::tempdir().unwrap();
+    fixture(t.path());
+    write(t.path(), "taken", "x");
+    let o = replen().arg("plan").arg("--data").arg(t.path()).arg("--out").arg(t.path().join("taken")).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_names(&String::from_utf8_lossy(&o.stderr), &["--out", "is a file"]);
+}

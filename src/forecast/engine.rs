@@ -241,11 +241,17 @@ impl Forecasts {
         let mut lifted = 0.0;
         let mut left = span.max(0.0);
         let mut t = from;
+        let last = f.mean.len() - 1;
         while left > 1e-12 {
+            if t >= last {
+                // Past the horizon the last period repeats: the rest at once.
+                mean += left * f.mean[last];
+                lifted += left * f.lift.get(last).map_or(1.0, |x| x * x);
+                break;
+            }
             let w = left.min(1.0);
-            let k = t.min(f.mean.len() - 1);
-            mean += w * f.mean[k];
-            lifted += w * f.lift.get(k).map_or(1.0, |x| x * x);
+            mean += w * f.mean[t];
+            lifted += w * f.lift.get(t).map_or(1.0, |x| x * x);
             left -= w;
             t += 1;
         }
