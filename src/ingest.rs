@@ -349,6 +349,8 @@ pub struct Item {
     pub description: Option<String>,
     /// Free text grouping.
     pub category: Option<String>,
+    /// An item whose demand pattern and level a new item borrows, and the scale of it.
+    pub like: Option<(u32, f64)>,
 }
 
 /// One purchase order line (or one receipt of it).
@@ -755,7 +757,7 @@ pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u
         path,
         fmt,
         &["sku", "supplier", "unit_cost", "lead_time_days", "moq", "order_multiple"],
-        &["service_level", "order_cost", "holding_rate", "description", "category"],
+        &["service_level", "order_cost", "holding_rate", "description", "category", "like_sku", "like_factor"],
     )?;
     let mut c = Check::new(path);
     let mut out: HashMap<u32, Item> = HashMap::with_capacity(t.rows);
@@ -772,10 +774,14 @@ pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u
         "holding_rate",
         "description",
         "category",
+        "like_sku",
+        "like_factor",
     ]
     .iter()
     .map(|n| t.cells(n).collect())
     .collect();
+    // Like items are resolved once every item is known: (row, item, like code, factor).
+    let mut likes: Vec<(usize, u32, &str, f64)> = Vec::new();
     let cell = |c: usize, i: usize| cols[c][i];
     for i in 0..t.rows {
         let sku = c.text(i, "sku", cell(0, i));
@@ -798,6 +804,10 @@ pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u
             c.add(i, "order_multiple", "order multiple 0: must be more than zero (leave it empty for none)".into());
         }
         let sl = c.opt_number(i, "service_level", cell(6, i));
+        let like_factor = c.opt_number(i, "like_factor", cell(12, i));
+        if like_factor == Some(0.0) {
+            c.add(i, "like_factor", "like factor 0: must be a positive number (leave it empty for 1)".into());
+        }
         if let Some(v) = sl {
             if !(v > 0.0 && v < 1.0) {
                 c.add(i, "service_level", format!("`{v}` is not a share between 0 and 1 (write 95% as 0.95)"));
@@ -813,6 +823,9 @@ pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u
             c.add(i, "sku", format!("duplicate SKU `{sku}`: already on row {first}; each item must appear once"));
             continue;
         }
+        if let Some(like) = cell(11, i) {
+            likes.push((i, idx, like, like_factor.filter(|k| *k > 0.0).unwrap_or(1.0)));
+        }
         out.insert(
             idx,
             Item {
@@ -827,8 +840,20 @@ pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u
                 holding_rate,
                 description: cell(9, i).map(String::from),
                 category: cell(10, i).map(String::from),
+                like: None,
             },
         );
+    }
+    for (i, idx, like, k) in likes {
+        match skus.get(like).filter(|l| out.contains_key(l)) {
+            Some(l) if l != idx => {
+                if let Some(it) = out.get_mut(&idx) {
+                    it.like = Some((l, k));
+                }
+            }
+            Some(_) => c.add(i, "like_sku", format!("`{like}` is the item itself: name another item")),
+            None => c.add(i, "like_sku", format!("`{like}` is not an item in this file")),
+        }
     }
     c.finish()?;
     Ok(out)

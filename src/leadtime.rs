@@ -384,6 +384,7 @@ mod tests {
             holding_rate: None,
             description: None,
             category: None,
+            like: None,
         }
     }
 

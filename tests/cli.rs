@@ -566,3 +566,31 @@ fn an_implausible_lead_time_and_an_out_that_is_a_file_are_input_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert_names(&String::from_utf8_lossy(&o.stderr), &["--out", "is a file"]);
 }
+
+#[test]
+fn a_new_item_borrows_its_like_items_forecast_and_a_bad_like_is_named() {
+    let t = tempfile::tempdir().unwrap();
+    fixture(t.path());
+    write(
+        t.path(),
+        "items.csv",
+        "sku,supplier,unit_cost,lead_time_days,moq,order_multiple,like_sku,like_factor\n\
+         A,ACME,2.5,14,0,1,,\nB,BOLT,4,7,50,12,,\nN,ACME,3,14,0,1,A,0.5\n",
+    );
+    let out = t.path().join("o");
+    let o = replen().args(["plan", "--quiet", "--data"]).arg(t.path()).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let f = read_csv(&out.join("forecast.csv"));
+    let mean = |s: &str| f.iter().filter(|r| r["sku"] == s).map(|r| num(r, "mean")).next().unwrap();
+    assert!((mean("N") - 0.5 * mean("A")).abs() < 1e-3, "N {} vs A {}", mean("N"), mean("A"));
+    let m = read_csv(&out.join("forecast_models.csv"));
+    let n = m.iter().find(|r| r["sku"] == "N").unwrap();
+    assert_eq!((n["like_sku"].as_str(), n["own_history_weight"].as_str()), ("A", "0.0"));
+    let p = read_csv(&out.join("policy.csv"));
+    assert!(num(p.iter().find(|r| r["sku"] == "N").unwrap(), "reorder_point") > 0.0);
+    let (code, msg) = check_after(|d| {
+        write(d, "items.csv", "sku,supplier,unit_cost,lead_time_days,moq,order_multiple,like_sku\nA,ACME,2.5,14,0,1,\nB,BOLT,4,7,50,12,ZZ\n")
+    });
+    assert_eq!(code, 2);
+    assert_names(&msg, &["items.csv", "row 2", "column `like_sku`", "`ZZ`"]);
+}

@@ -19,13 +19,18 @@ pub struct ForecastSummary {
 
 /// `replen forecast`: forecast every SKU with sales and write `forecast.csv`.
 pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
-    let load = Load { backorders: o.settings.sales_are == crate::series::SalesAre::Shipments, ..Default::default() };
+    // Items when present: new items may forecast from a like item.
+    let load = Load {
+        backorders: o.settings.sales_are == crate::series::SalesAre::Shipments,
+        planning: true,
+        ..Default::default()
+    };
     o.progress.stage("reading data");
     let ds = Dataset::load(&o.data, load)?;
     let as_of = as_of(&ds, o.as_of)?;
     let f = run_forecasts(&ds, o, as_of);
     o.progress.stage("writing");
-    let skus = sorted_skus(&ds, |s| !f.set.series[s as usize].values.is_empty());
+    let skus = sorted_skus(&ds, |s| !f.set.series[s as usize].values.is_empty() || f.likes.contains_key(&s));
     let mut warnings = ds.warnings.clone();
     warnings.extend(partial_period(o, as_of));
     let without = ds.skus.len() - skus.len();

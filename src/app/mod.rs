@@ -116,6 +116,50 @@ pub struct Forecasts {
     pub fc: Engine,
     /// Names of the events in force per future period, for SKUs with any.
     pub events: HashMap<u32, Vec<String>>,
+    /// New items forecast from a like item: the like item and the weight of their own history.
+    pub likes: HashMap<u32, (u32, f64)>,
+}
+
+/// Periods of its own history after which a new item no longer borrows its like item's.
+pub const LIKE_PERIODS: usize = 8;
+
+/// New items like old ones: an item with a `like_sku` and under [`LIKE_PERIODS`] periods of
+/// its own history is forecast as `w x own + (1 - w) x like_factor x like item's`, with
+/// `w = own periods / LIKE_PERIODS` (the variance blended the same way, with the factor
+/// squared); while under half its periods are its own it also takes the like item's demand
+/// class and sizes.
+fn borrow_likes(
+    fc: &mut Engine,
+    set: &SeriesSet,
+    items: &HashMap<u32, crate::ingest::Item>,
+    names: &crate::ingest::Skus,
+) -> HashMap<u32, (u32, f64)> {
+    let mut likes: Vec<(u32, u32, f64)> =
+        items.values().filter_map(|it| it.like.map(|(l, k)| (it.sku, l, k))).collect();
+    likes.sort_by_key(|x| x.0);
+    let mut used = HashMap::new();
+    for (sku, like, k) in likes {
+        let n = set.series[sku as usize].values.len();
+        if n >= LIKE_PERIODS {
+            continue;
+        }
+        let w = n as f64 / LIKE_PERIODS as f64;
+        let src = fc.skus[like as usize].clone();
+        let f = &mut fc.skus[sku as usize];
+        for (m, l) in f.mean.iter_mut().zip(&src.mean) {
+            *m = w * *m + (1.0 - w) * k * l;
+        }
+        f.var = w * f.var + (1.0 - w) * k * k * src.var;
+        if w < 0.5 {
+            f.class = src.class;
+            f.sizes = src.sizes.map(|(p, m, v)| (p, m * k, v * k * k));
+            f.nonzero_share = src.nonzero_share;
+            f.discrete = src.discrete;
+        }
+        f.model = format!("like {} x{k} ({n}/{LIKE_PERIODS} own)", names.name(like));
+        used.insert(sku, (like, w));
+    }
+    used
 }
 
 /// A warning when the as-of date falls inside a period: that period's days before it are not
@@ -162,6 +206,7 @@ fn forecasts_for(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize)
         .map(|(i, d)| adjusted.get(&(i as u32)).map_or(d.values.as_slice(), Vec::as_slice))
         .collect();
     let mut fc = forecast_all(&series, &es);
+    let likes = ds.items.as_ref().map(|items| borrow_likes(&mut fc, &set, items, &ds.skus)).unwrap_or_default();
     let mut events = HashMap::new();
     for (sku, evs) in &by_sku {
         let f = &mut fc.skus[*sku as usize];
@@ -177,7 +222,7 @@ fn forecasts_for(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize)
             events.insert(*sku, names);
         }
     }
-    Forecasts { set, fc, events }
+    Forecasts { set, fc, events, likes }
 }
 
 fn write_forecast(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
@@ -211,7 +256,9 @@ fn write_models(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Resul
         .opt_num("adi", pat.iter().map(|p| p.map(|p| r3(p.adi))))
         .opt_num("cv2", pat.iter().map(|p| p.map(|p| r3(p.cv2))))
         .opt_num("backtest_rmsse", skus.iter().map(|&s| sku(s).backtest_rmsse.map(r3)))
-        .int("outliers_capped", skus.iter().map(|&s| sku(s).outliers as u64));
+        .int("outliers_capped", skus.iter().map(|&s| sku(s).outliers as u64))
+        .text("like_sku", skus.iter().map(|s| f.likes.get(s).map_or("", |l| ds.skus.name(l.0))))
+        .opt_num("own_history_weight", skus.iter().map(|s| f.likes.get(s).map(|l| l.1)));
     write_csv(t, path)
 }
 
