@@ -42,6 +42,9 @@ pub struct GenSettings {
     /// first eight weeks after it, each one to three whole weeks at a true lift of 1.5 to 3,
     /// written to `events.csv`.
     pub events: f64,
+    /// Locations each SKU's demand is spread over (1: no location column), each with its own
+    /// stock, backorders and purchase orders.
+    pub locations: usize,
 }
 
 impl Default for GenSettings {
@@ -55,6 +58,7 @@ impl Default for GenSettings {
             future_weeks: 8,
             new_items: 0.0,
             events: 0.0,
+            locations: 1,
         }
     }
 }
@@ -144,6 +148,8 @@ struct SkuData {
     starts: usize,
     /// Promotions: first week, weeks, lift.
     promos: Vec<(usize, usize, f64)>,
+    /// This location's share of the SKU's demand (1 without locations).
+    share: f64,
 }
 
 /// One customer order size: gamma with mean `mean` and coefficient of variation `cv`, rounded, at least 1.
@@ -153,7 +159,7 @@ pub(crate) fn draw_size<R: Rng + ?Sized>(rng: &mut R, mean: f64, cv: f64) -> f64
     g.sample(rng).round().max(1.0)
 }
 
-fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
+fn simulate(i: usize, s: &GenSettings, sups: &[Supplier], loc: Option<(usize, f64)>) -> SkuData {
     let mut rng = ChaCha8Rng::seed_from_u64(s.seed.wrapping_add((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
     let draw = |rng: &mut ChaCha8Rng| match rng.gen_range(0..100) {
         0..=29 => 0,
@@ -168,7 +174,7 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
         pattern = draw(&mut rng);
     }
     let supplier = rng.gen_range(0..sups.len());
-    let (orders_per_week, size_mean, size_cv) = match pattern {
+    let (mut orders_per_week, size_mean, size_cv) = match pattern {
         0..=2 => {
             (rng.gen_range(0.8..3.0), LogNormal::<f64>::new(2.0, 0.6).expect("valid").sample(&mut rng).max(1.5), 0.35)
         }
@@ -178,6 +184,9 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
     let amplitude = if pattern == 1 { rng.gen_range(0.3..0.8) } else { 0.0 };
     let phase = rng.gen_range(0.0..52.0);
     let trend = if pattern == 2 { rng.gen_range(-0.3..0.6) } else { 0.0 };
+    // A location sees its share of the SKU's customers.
+    let share = loc.map_or(1.0, |l| l.1);
+    orders_per_week *= share;
     let base_weekly = orders_per_week * size_mean;
     let unit_cost = (LogNormal::<f64>::new(3.0, 1.0).expect("valid").sample(&mut rng) * 100.0).round() / 100.0;
     let price = (unit_cost * rng.gen_range(1.3..2.0) * 100.0).round() / 100.0;
@@ -232,6 +241,10 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
     let mut backlog = 0.0;
     let mut order_no = 0u32;
     let mut week_orders: Vec<(u32, f64)> = Vec::new();
+    if let Some((j, _)) = loc {
+        // Each location's customers and deliveries come from a stream of its own.
+        rng = ChaCha8Rng::seed_from_u64(rng.gen::<u64>() ^ (j as u64 + 1).wrapping_mul(0xE703_7ED1_A0B4_28DB));
+    }
     for w in 0..total_weeks {
         if w == s.weeks {
             history_on_hand = on_hand;
@@ -322,6 +335,7 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier]) -> SkuData {
         on_hand: if s.weeks < total_weeks { history_on_hand } else { on_hand },
         starts,
         promos,
+        share,
     }
 }
 
@@ -330,7 +344,19 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
     let sups = suppliers((s.skus / 25).clamp(3, 20), s.seed);
     let width = s.skus.to_string().len().max(5);
     let name = |i: usize| format!("SKU{:0width$}", i + 1);
-    let data: Vec<SkuData> = (0..s.skus).into_par_iter().map(|i| simulate(i, s, &sups)).collect();
+    // Planning units: every SKU at every location (one unnamed location without --locations).
+    let locs = s.locations.max(1);
+    let located = locs > 1;
+    let total: f64 = (1..=locs).map(|k| k as f64).sum();
+    let units: Vec<(usize, usize)> = (0..s.skus).flat_map(|i| (0..locs).map(move |j| (i, j))).collect();
+    let data: Vec<SkuData> = units
+        .par_iter()
+        .map(|&(i, j)| simulate(i, s, &sups, located.then(|| (j, (locs - j) as f64 / total))))
+        .collect();
+    let place = |u: usize| format!("WH{}", units[u].1 + 1);
+    let name_of = |u: usize| name(units[u].0);
+    // The SKU's own figures: its first location's (the master data is the same at every one).
+    let first: Vec<&SkuData> = (0..s.skus).map(|i| &data[i * locs]).collect();
     let day0 = first_day();
     let date = |d: u32| add_days(day0, d as i64);
     let ext = match s.format {
@@ -356,12 +382,15 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
     }
     idx.sort_unstable();
     let line = |&(_, i, j): &(u32, u32, u32)| &data[i as usize].lines[j as usize];
-    let t = Table::new()
+    let mut t = Table::new()
         .date("date", idx.iter().map(|x| date(line(x).day)))
-        .text("sku", idx.iter().map(|x| name(x.1 as usize)))
+        .text("sku", idx.iter().map(|x| name_of(x.1 as usize)))
         .num("qty", idx.iter().map(|x| line(x).qty))
         .text("order_id", idx.iter().map(|x| format!("SO{}-{}", x.1 + 1, line(x).order)))
         .num("unit_price", idx.iter().map(|x| data[x.1 as usize].price));
+    if located {
+        t = t.text("location", idx.iter().map(|x| place(x.1 as usize)));
+    }
     summary.files.push(("sales".into(), idx.len()));
     write(t, "sales")?;
     drop(idx);
@@ -373,33 +402,40 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
         .enumerate()
         .flat_map(|(i, d)| d.backs.iter().filter(|b| b.day < days).map(move |b| (i, b)))
         .collect();
-    let t = Table::new()
+    let mut t = Table::new()
         .date("date", backs.iter().map(|(_, b)| date(b.day)))
-        .text("sku", backs.iter().map(|(i, _)| name(*i)))
+        .text("sku", backs.iter().map(|(i, _)| name_of(*i)))
         .num("qty", backs.iter().map(|(_, b)| b.qty))
         .opt_date("filled_date", backs.iter().map(|(_, b)| known(b.filled).map(date)))
         .text("order_id", backs.iter().map(|(i, b)| format!("SO{}-{}", i + 1, b.order)))
         .text("cancelled", backs.iter().map(|(_, b)| if b.cancelled { "true" } else { "false" }));
+    if located {
+        t = t.text("location", backs.iter().map(|(i, _)| place(*i)));
+    }
     summary.files.push(("backorders".into(), backs.len()));
     write(t, "backorders")?;
 
     let t = Table::new()
         .text("sku", (0..s.skus).map(name))
-        .text("supplier", data.iter().map(|d| sups[d.supplier].name.as_str()))
-        .num("unit_cost", data.iter().map(|d| d.unit_cost))
-        .num("lead_time_days", data.iter().map(|d| sups[d.supplier].planned_days))
-        .num("moq", data.iter().map(|d| d.moq))
-        .num("order_multiple", data.iter().map(|d| d.multiple))
-        .text("service_level", data.iter().map(|d| d.service.map(|v| v.to_string()).unwrap_or_default()))
-        .num("order_cost", data.iter().map(|d| d.order_cost))
-        .num("holding_rate", data.iter().map(|d| d.holding_rate))
+        .text("supplier", first.iter().map(|d| sups[d.supplier].name.as_str()))
+        .num("unit_cost", first.iter().map(|d| d.unit_cost))
+        .num("lead_time_days", first.iter().map(|d| sups[d.supplier].planned_days))
+        .num("moq", first.iter().map(|d| d.moq))
+        .num("order_multiple", first.iter().map(|d| d.multiple))
+        .text("service_level", first.iter().map(|d| d.service.map(|v| v.to_string()).unwrap_or_default()))
+        .num("order_cost", first.iter().map(|d| d.order_cost))
+        .num("holding_rate", first.iter().map(|d| d.holding_rate))
         .text("description", (0..s.skus).map(|i| format!("Part {}", i + 1)))
-        .text("category", data.iter().map(|d| PATTERNS[d.pattern]));
+        .text("category", first.iter().map(|d| PATTERNS[d.pattern]));
     summary.files.push(("items".into(), s.skus));
     write(t, "items")?;
 
-    let t = Table::new().text("sku", (0..s.skus).map(name)).num("on_hand", data.iter().map(|d| d.on_hand));
-    summary.files.push(("inventory".into(), s.skus));
+    let mut t = Table::new().text("sku", (0..units.len()).map(name_of));
+    if located {
+        t = t.text("location", (0..units.len()).map(place));
+    }
+    let t = t.num("on_hand", data.iter().map(|d| d.on_hand));
+    summary.files.push(("inventory".into(), units.len()));
     write(t, "inventory")?;
 
     let pos: Vec<(usize, usize, &Po)> = data
@@ -407,37 +443,40 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
         .enumerate()
         .flat_map(|(i, d)| d.pos.iter().enumerate().filter(|(_, p)| p.day < days).map(move |(j, p)| (i, j, p)))
         .collect();
-    let t = Table::new()
+    let mut t = Table::new()
         .text("po_id", pos.iter().map(|(i, j, _)| format!("PO{}-{}", i + 1, j + 1)))
-        .text("sku", pos.iter().map(|(i, _, _)| name(*i)))
+        .text("sku", pos.iter().map(|(i, _, _)| name_of(*i)))
         .text("supplier", pos.iter().map(|(i, _, _)| sups[data[*i].supplier].name.as_str()))
         .date("order_date", pos.iter().map(|(_, _, p)| date(p.day)))
         .num("qty", pos.iter().map(|(_, _, p)| p.qty))
         .opt_date("received_date", pos.iter().map(|(_, _, p)| known(p.received).map(date)))
         .date("expected_date", pos.iter().map(|(_, _, p)| date(p.expected)));
+    if located {
+        t = t.text("location", pos.iter().map(|(i, _, _)| place(*i)));
+    }
     summary.files.push(("purchase_orders".into(), pos.len()));
     write(t, "purchase_orders")?;
 
     let r4 = |x: f64| (x * 1e4).round() / 1e4;
     let t = Table::new()
         .text("sku", (0..s.skus).map(name))
-        .text("pattern", data.iter().map(|d| PATTERNS[d.pattern]))
-        .num("base_weekly_mean", data.iter().map(|d| r4(d.base_weekly)))
-        .num("orders_per_week", data.iter().map(|d| r4(d.orders_per_week)))
-        .num("mean_order_size", data.iter().map(|d| r4(d.size_mean)))
-        .num("order_size_cv", data.iter().map(|d| d.size_cv))
-        .num("seasonal_amplitude", data.iter().map(|d| r4(d.amplitude)))
-        .num("seasonal_phase_weeks", data.iter().map(|d| r4(d.phase)))
-        .num("trend_per_year", data.iter().map(|d| r4(d.trend)))
-        .text("supplier", data.iter().map(|d| sups[d.supplier].name.as_str()))
-        .num("supplier_lead_time_bias", data.iter().map(|d| r4(sups[d.supplier].bias)))
-        .num("supplier_lead_time_spread", data.iter().map(|d| r4(sups[d.supplier].spread)))
-        .num("supplier_planned_days", data.iter().map(|d| sups[d.supplier].planned_days))
-        .num("supplier_on_time_share", data.iter().map(|d| r4(sups[d.supplier].on_time_share)))
-        .int("demand_starts_week", data.iter().map(|d| d.starts as u64))
+        .text("pattern", first.iter().map(|d| PATTERNS[d.pattern]))
+        .num("base_weekly_mean", first.iter().map(|d| r4(d.base_weekly / d.share)))
+        .num("orders_per_week", first.iter().map(|d| r4(d.orders_per_week / d.share)))
+        .num("mean_order_size", first.iter().map(|d| r4(d.size_mean)))
+        .num("order_size_cv", first.iter().map(|d| d.size_cv))
+        .num("seasonal_amplitude", first.iter().map(|d| r4(d.amplitude)))
+        .num("seasonal_phase_weeks", first.iter().map(|d| r4(d.phase)))
+        .num("trend_per_year", first.iter().map(|d| r4(d.trend)))
+        .text("supplier", first.iter().map(|d| sups[d.supplier].name.as_str()))
+        .num("supplier_lead_time_bias", first.iter().map(|d| r4(sups[d.supplier].bias)))
+        .num("supplier_lead_time_spread", first.iter().map(|d| r4(sups[d.supplier].spread)))
+        .num("supplier_planned_days", first.iter().map(|d| sups[d.supplier].planned_days))
+        .num("supplier_on_time_share", first.iter().map(|d| r4(sups[d.supplier].on_time_share)))
+        .int("demand_starts_week", first.iter().map(|d| d.starts as u64))
         .text(
             "promotions",
-            data.iter().map(|d| {
+            first.iter().map(|d| {
                 let v: Vec<String> = d.promos.iter().map(|(a, l, k)| format!("weeks {a}-{} x{k}", a + l - 1)).collect();
                 v.join("; ")
             }),
@@ -447,7 +486,7 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
 
     if s.events > 0.0 {
         let rows: Vec<(usize, &(usize, usize, f64))> =
-            data.iter().enumerate().flat_map(|(i, d)| d.promos.iter().map(move |p| (i, p))).collect();
+            first.iter().enumerate().flat_map(|(i, d)| d.promos.iter().map(move |p| (i, p))).collect();
         let day = |w: usize| date((w * 7) as u32);
         let t = Table::new()
             .text("sku", rows.iter().map(|(i, _)| name(*i)))
@@ -467,14 +506,17 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
             (b.iter().map(|b| b.day).min(), b.iter().map(|b| b.qty).sum())
         };
         let o: Vec<(Option<u32>, f64)> = data.iter().map(next).collect();
-        let t = Table::new()
-            .text("sku", (0..s.skus).map(name))
+        let mut t = Table::new().text("sku", (0..units.len()).map(name_of));
+        if located {
+            t = t.text("location", (0..units.len()).map(place));
+        }
+        let t = t
             .text("backordered", o.iter().map(|x| if x.0.is_some() { "true" } else { "false" }))
             .opt_date("first_backorder_date", o.iter().map(|x| x.0.map(date)))
             .num("backordered_units", o.iter().map(|x| x.1))
-            .date("window_start", (0..s.skus).map(|_| date(days)))
-            .date("window_end", (0..s.skus).map(|_| date(end - 1)));
-        summary.files.push(("outcomes".into(), s.skus));
+            .date("window_start", (0..units.len()).map(|_| date(days)))
+            .date("window_end", (0..units.len()).map(|_| date(end - 1)));
+        summary.files.push(("outcomes".into(), units.len()));
         write(t, "outcomes")?;
     }
     Ok(summary)

@@ -134,6 +134,28 @@ impl RawTable {
         Some((dates?, qty))
     }
 
+    /// With a `location` column, each row's `sku` becomes the planning key `SKU @ LOCATION`
+    /// (rows without a location keep the plain SKU). True when any row named a location.
+    fn key_by_location(&mut self) -> bool {
+        let Some(loc) = self.cols.get("location") else { return false };
+        if loc.null_count() == loc.len() {
+            return false;
+        }
+        let Some(sku) = self.cols.get("sku") else { return false };
+        let keyed: StringChunked = sku
+            .iter()
+            .zip(loc.iter())
+            .map(|(k, l)| {
+                match (k.map(str::trim).filter(|k| !k.is_empty()), l.map(str::trim).filter(|l| !l.is_empty())) {
+                    (Some(k), Some(l)) => Some(location_key(k, l)),
+                    (k, _) => k.map(String::from),
+                }
+            })
+            .collect();
+        self.cols.insert("sku".into(), keyed.with_name("sku".into()));
+        true
+    }
+
     fn has(&self, c: &str) -> bool {
         self.cols.contains_key(c)
     }
@@ -472,9 +494,42 @@ impl Dataset {
                 ds.rows.push((file_name(&path), pos.len()));
                 ds.purchase_orders = Some(pos);
             }
+            ds.expand_to_locations();
             ds.cross_check();
         }
         Ok(ds)
+    }
+
+    /// With locations, every `SKU @ LOCATION` key of an item's SKU becomes an item of its own
+    /// (the same master data), and the SKU alone is planned only where it has no location.
+    fn expand_to_locations(&mut self) {
+        let Some(items) = self.items.as_mut() else { return };
+        let keys: Vec<(u32, u32)> = (0..self.skus.len() as u32)
+            .filter_map(|k| {
+                let (sku, loc) = split_key(self.skus.name(k));
+                (!loc.is_empty()).then(|| self.skus.get(sku).map(|s| (k, s))).flatten()
+            })
+            .filter(|(_, s)| items.contains_key(s))
+            .collect();
+        if keys.is_empty() {
+            return;
+        }
+        let mut located = std::collections::HashSet::new();
+        for (k, s) in keys {
+            let mut it = items[&s].clone();
+            it.sku = k;
+            items.insert(k, it);
+            located.insert(s);
+        }
+        // A SKU with locations is planned at them; its plain row only where data has no location.
+        let inv = self.inventory.as_ref();
+        let in_sales: std::collections::HashSet<u32> = self.sales.sku.iter().copied().collect();
+        for s in located {
+            let plain_used = inv.is_some_and(|m| m.contains_key(&s)) || in_sales.contains(&s);
+            if !plain_used {
+                items.remove(&s);
+            }
+        }
     }
 
     /// Warnings about SKUs known to one table and not another.
@@ -514,6 +569,27 @@ impl Dataset {
                     "{} item(s) have no inventory row; their on-hand is taken as 0: {}",
                     no_inv.len(),
                     list_some(&no_inv)
+                ));
+            }
+        }
+        if let Some(inv) = &self.inventory {
+            // A location in inventory with nothing sold or ordered there: most often a typo.
+            let in_sales: std::collections::HashSet<u32> = self.sales.sku.iter().copied().collect();
+            let ordered: std::collections::HashSet<u32> =
+                self.purchase_orders.iter().flatten().map(|p| p.sku).collect();
+            let mut idle: Vec<&str> = inv
+                .keys()
+                .filter(|k| {
+                    !split_key(self.skus.name(**k)).1.is_empty() && !in_sales.contains(k) && !ordered.contains(k)
+                })
+                .map(|k| self.skus.name(*k))
+                .collect();
+            idle.sort_unstable();
+            if !idle.is_empty() {
+                self.warnings.push(format!(
+                    "{} inventory row(s) name a location with no sales and no purchase orders for that SKU there (planned with no demand): {}",
+                    idle.len(),
+                    list_some(&idle)
                 ));
             }
         }
@@ -568,10 +644,24 @@ pub fn list_some(v: &[&str]) -> String {
     }
 }
 
+/// Separator of a SKU and its location in a planning key.
+pub const LOCATION_SEP: &str = " @ ";
+
+/// The planning key of a SKU at a location.
+pub fn location_key(sku: &str, location: &str) -> String {
+    format!("{sku}{LOCATION_SEP}{location}")
+}
+
+/// A planning key split into its SKU and location (empty for the one unnamed location).
+pub fn split_key(key: &str) -> (&str, &str) {
+    key.split_once(LOCATION_SEP).unwrap_or((key, ""))
+}
+
 /// Reads the sales file.
 pub fn read_sales(path: &Path, fmt: Format, skus: &mut Skus, details: bool) -> Result<Sales> {
-    let optional: &[&str] = if details { &["order_id", "unit_price"] } else { &[] };
-    let t = RawTable::read(path, fmt, &["date", "sku", "qty"], optional)?;
+    let optional: &[&str] = if details { &["order_id", "unit_price", "location"] } else { &["location"] };
+    let mut t = RawTable::read(path, fmt, &["date", "sku", "qty"], optional)?;
+    t.key_by_location();
     let mut c = Check::new(path);
     let mut s = Sales {
         sku: Vec::with_capacity(t.rows),
@@ -615,12 +705,13 @@ pub fn read_sales(path: &Path, fmt: Format, skus: &mut Skus, details: bool) -> R
 
 /// Reads the backorders file.
 pub fn read_backorders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<Backorder>> {
-    let t = RawTable::read(
+    let mut t = RawTable::read(
         path,
         fmt,
         &["date", "sku", "qty", "filled_date"],
-        &["order_id", "cancelled", "priority", "promised_date"],
+        &["order_id", "cancelled", "priority", "promised_date", "location"],
     )?;
+    t.key_by_location();
     let mut c = Check::new(path);
     let mut out = Vec::with_capacity(t.rows);
     let cells = t
@@ -735,7 +826,8 @@ pub fn read_events(path: &Path, fmt: Format, skus: &Skus) -> Result<(Vec<Event>,
 /// Reads an outcomes file (`sku`, `backordered`, optional `first_backorder_date`): which
 /// items went on backorder after the as-of date, to score the stockout risk against.
 pub fn read_outcomes(path: &Path, fmt: Format) -> Result<Vec<(String, bool, Option<NaiveDate>)>> {
-    let t = RawTable::read(path, fmt, &["sku", "backordered"], &["first_backorder_date"])?;
+    let mut t = RawTable::read(path, fmt, &["sku", "backordered"], &["first_backorder_date", "location"])?;
+    t.key_by_location();
     let mut c = Check::new(path);
     let mut out = Vec::with_capacity(t.rows);
     let cells = t.cells("sku").zip(t.cells("backordered")).zip(t.cells("first_backorder_date"));
@@ -919,7 +1011,8 @@ pub fn read_ground_truth(dir: &Path) -> Result<HashMap<String, crate::truth::Tru
 
 /// Reads the inventory file.
 pub fn read_inventory(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u32, f64>> {
-    let t = RawTable::read(path, fmt, &["sku", "on_hand"], &[])?;
+    let mut t = RawTable::read(path, fmt, &["sku", "on_hand"], &["location"])?;
+    t.key_by_location();
     let mut c = Check::new(path);
     let mut out = HashMap::with_capacity(t.rows);
     let mut first_row: HashMap<u32, usize> = HashMap::new();
@@ -929,7 +1022,13 @@ pub fn read_inventory(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashM
         let (Some(sku), Some(q)) = (sku, q) else { continue };
         let idx = skus.intern(sku);
         if let Some(first) = first_row.insert(idx, i + 1) {
-            c.add(i, "sku", format!("duplicate SKU `{sku}`: already on row {first}; give one on-hand figure per SKU"));
+            c.add(
+                i,
+                "sku",
+                format!(
+                    "duplicate SKU `{sku}`: already on row {first}; give one on-hand figure per SKU (and location)"
+                ),
+            );
             continue;
         }
         out.insert(idx, q);
@@ -940,12 +1039,13 @@ pub fn read_inventory(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashM
 
 /// Reads the purchase orders file.
 pub fn read_purchase_orders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<PurchaseOrder>> {
-    let t = RawTable::read(
+    let mut t = RawTable::read(
         path,
         fmt,
         &["po_id", "sku", "supplier", "order_date", "qty", "received_date"],
-        &["expected_date"],
+        &["expected_date", "location"],
     )?;
+    t.key_by_location();
     let mut c = Check::new(path);
     let cols: Vec<Vec<Option<&str>>> =
         ["po_id", "sku", "supplier", "order_date", "qty", "received_date", "expected_date"]

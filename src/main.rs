@@ -137,6 +137,10 @@ enum Command {
         /// their true lifts in events.csv), from 0 to 1.
         #[arg(long, default_value_t = 0.0)]
         events: f64,
+        /// Spread each SKU's demand over this many locations (WH1, WH2, ...), each with its own
+        /// stock, backorders and purchase orders; 1 for no location column.
+        #[arg(long, default_value_t = 1)]
+        locations: usize,
     },
 }
 
@@ -505,7 +509,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             print_warnings(&r.warnings);
         }
-        Command::Generate { skus, weeks, seed, out, format, patterns, future_weeks, new_items, events } => {
+        Command::Generate { skus, weeks, seed, out, format, patterns, future_weeks, new_items, events, locations } => {
+            if !(1..=100).contains(&locations) {
+                return Err(Usage(format!("--locations `{locations}`: expected 1 to 100")).into());
+            }
             if !(0.0..=1.0).contains(&new_items) || !(0.0..=1.0).contains(&events) {
                 return Err(Usage(format!(
                     "--new-items `{new_items}` / --events `{events}`: expected shares from 0 to 1"
@@ -529,9 +536,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if skus == 0 || weeks == 0 {
                 return Err(Usage("--skus and --weeks must be at least 1".into()).into());
             }
-            let s =
-                generate(&GenSettings { skus, weeks, seed, format, patterns, future_weeks, new_items, events }, &out)
-                    .with_context(|| format!("generating into `{}`", out.display()))?;
+            let g = GenSettings { skus, weeks, seed, format, patterns, future_weeks, new_items, events, locations };
+            let s = generate(&g, &out).with_context(|| format!("generating into `{}`", out.display()))?;
             for (f, n) in &s.files {
                 eprintln!("wrote {f}: {n} rows");
             }

@@ -481,7 +481,15 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
     });
     let arrival = add_days(c.as_of, lt.mean.round() as i64);
     let row = PlanRow {
-        po_number: if qty > 0.0 { format!("PO-{}-{}", c.as_of.format("%Y%m%d"), item.supplier) } else { String::new() },
+        po_number: if qty > 0.0 {
+            // One suggested order per supplier and location.
+            match crate::ingest::split_key(c.ds.skus.name(sku)).1 {
+                "" => format!("PO-{}-{}", c.as_of.format("%Y%m%d"), item.supplier),
+                loc => format!("PO-{}-{}-{}", c.as_of.format("%Y%m%d"), item.supplier, loc),
+            }
+        } else {
+            String::new()
+        },
         sku: c.ds.skus.name(sku).to_string(),
         sku_index: sku,
         supplier: item.supplier.clone(),

@@ -594,3 +594,37 @@ fn a_new_item_borrows_its_like_items_forecast_and_a_bad_like_is_named() {
     assert_eq!(code, 2);
     assert_names(&msg, &["items.csv", "row 2", "column `like_sku`", "`ZZ`"]);
 }
+
+#[test]
+fn every_sku_location_pair_is_planned_on_its_own() {
+    let t = tempfile::tempdir().unwrap();
+    let mut sales = String::from("date,sku,qty,location\n");
+    for w in 0..12 {
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(7 * w + 2);
+        sales.push_str(&format!("{day},A,10,North\n{day},A,2,South\n"));
+    }
+    write(t.path(), "sales.csv", &sales);
+    write(t.path(), "items.csv", "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,ACME,2,14,,\n");
+    write(t.path(), "inventory.csv", "sku,location,on_hand\nA,North,5\nA,South,40\nA,Nowhere,3\n");
+    let out = t.path().join("o");
+    let o = replen()
+        .args(["plan", "--quiet", "--as-of", "2024-03-25", "--data"])
+        .arg(t.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_names(&err, &["1 inventory row(s) name a location with no sales", "`A @ Nowhere`"]);
+    let p = read_csv(&out.join("policy.csv"));
+    let row = |loc: &str| p.iter().find(|r| r["sku"] == "A" && r["location"] == loc).unwrap_or_else(|| panic!("{loc}"));
+    assert_eq!(p.len(), 3);
+    assert_eq!((num(row("North"), "on_hand"), num(row("South"), "on_hand")), (5.0, 40.0));
+    assert!((num(row("North"), "demand_per_period") - 10.0).abs() < 1.0);
+    assert!((num(row("South"), "demand_per_period") - 2.0).abs() < 0.5);
+    // North must order, into a purchase order of its own.
+    assert_eq!(row("North")["po_number"], "PO-20240325-ACME-North");
+    let f = read_csv(&out.join("forecast.csv"));
+    assert!(f.iter().all(|r| !r["location"].is_empty()));
+}

@@ -52,8 +52,10 @@ pub(super) fn follow_ups(ds: &Dataset, p: &Plan, k: &Kpis, settings: &Settings, 
 
 /// `backorder_eta.csv` columns.
 pub(super) fn eta_table(ds: &Dataset, e: &[Eta]) -> Table {
+    let key = |s: u32| crate::ingest::split_key(ds.skus.name(s));
     Table::new()
-        .text("sku", e.iter().map(|x| ds.skus.name(x.sku)))
+        .text("sku", e.iter().map(|x| key(x.sku).0))
+        .text("location", e.iter().map(|x| key(x.sku).1))
         .text("order_id", e.iter().map(|x| x.order_id.as_str()))
         .date("date", e.iter().map(|x| x.date))
         .num("qty", e.iter().map(|x| x.qty))
@@ -68,7 +70,8 @@ pub(super) fn eta_table(ds: &Dataset, e: &[Eta]) -> Table {
 /// `alerts.csv` columns.
 pub(super) fn alert_table(a: &[Alert]) -> Table {
     Table::new()
-        .text("sku", a.iter().map(|x| x.sku.as_str()))
+        .text("sku", a.iter().map(|x| crate::ingest::split_key(&x.sku).0))
+        .text("location", a.iter().map(|x| crate::ingest::split_key(&x.sku).1))
         .text("kind", a.iter().map(|x| x.kind))
         .text("severity", a.iter().map(|x| x.severity.name()))
         .opt_num("value", a.iter().map(|x| x.value))

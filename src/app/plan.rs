@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::alerts::Severity;
+use crate::ingest::split_key;
 
 /// Summary of a plan run.
 #[derive(Debug, Clone)]
@@ -30,8 +31,9 @@ pub struct PlanSummary {
 /// `policy.csv` / `proposals.csv` columns.
 pub fn plan_table(rows: &[&PlanRow]) -> Table {
     Table::new()
+        .text("sku", rows.iter().map(|r| split_key(&r.sku).0))
+        .text("location", rows.iter().map(|r| split_key(&r.sku).1))
         .text("po_number", rows.iter().map(|r| r.po_number.as_str()))
-        .text("sku", rows.iter().map(|r| r.sku.as_str()))
         .text("supplier", rows.iter().map(|r| r.supplier.as_str()))
         .text("abc", rows.iter().map(|r| r.abc.to_string()))
         .text("xyz", rows.iter().map(|r| r.xyz.to_string()))
@@ -81,7 +83,8 @@ pub fn plan_table(rows: &[&PlanRow]) -> Table {
 pub(super) fn period_table(p: &Plan) -> Table {
     let r = &p.by_period;
     Table::new()
-        .text("sku", r.iter().map(|x| x.sku.as_str()))
+        .text("sku", r.iter().map(|x| split_key(&x.sku).0))
+        .text("location", r.iter().map(|x| split_key(&x.sku).1))
         .date("period_start", r.iter().map(|x| x.period_start))
         .num("demand", r.iter().map(|x| x.demand))
         .num("protection_demand", r.iter().map(|x| x.protection_demand))
@@ -127,7 +130,8 @@ pub(super) fn lead_time_table(ds: &Dataset, p: &Plan) -> Table {
     }
     Table::new()
         .text("scope", rows.iter().map(|r| r.scope))
-        .text("sku", rows.iter().map(|r| r.sku.as_str()))
+        .text("sku", rows.iter().map(|r| split_key(&r.sku).0))
+        .text("location", rows.iter().map(|r| split_key(&r.sku).1))
         .text("supplier", rows.iter().map(|r| r.supplier))
         .int("receipts", rows.iter().map(|r| r.st.map_or(0, |s| s.receipts as u64)))
         .opt_num("mean_days", rows.iter().map(|r| r.st.map(|s| r3(s.mean))))
@@ -163,9 +167,11 @@ pub(super) fn po_summary_table(orders: &[&PlanRow]) -> Table {
             )),
         }
     }
+    let location = |po: &str| orders.iter().find(|r| r.po_number == po).map_or("", |r| split_key(&r.sku).1);
     Table::new()
         .text("po_number", by.iter().map(|x| x.0.as_str()))
         .text("supplier", by.iter().map(|x| x.1.as_str()))
+        .text("location", by.iter().map(|x| location(&x.0)))
         .int("lines", by.iter().map(|x| x.2 as u64))
         .num("units", by.iter().map(|x| r3(x.3)))
         .num("order_value", by.iter().map(|x| (x.4 * 100.0).round() / 100.0))
