@@ -105,6 +105,9 @@ pub fn compute(
         backs.iter().filter(|b| b.order_id.is_none()).map(|b| (b.sku, b.date)).collect();
     let mut orders: HashMap<String, (NaiveDate, bool)> = HashMap::new();
     let mut units: HashMap<i64, (f64, f64)> = HashMap::new();
+    // With locations: orders, backordered orders and units per location.
+    let location = |sku: u32| crate::ingest::split_key(ds.skus.name(sku)).1;
+    let mut at: std::collections::BTreeMap<&str, (HashSet<String>, HashSet<String>, f64, f64)> = Default::default();
     for i in 0..sales.len() {
         let d = sales.date[i];
         if !inside(d) {
@@ -112,12 +115,25 @@ pub fn compute(
         }
         let key = order_key(i);
         let hit = back_ids.contains(key.as_str()) || back_keys.contains(&(sales.sku[i], d));
+        let loc = location(sales.sku[i]);
+        if !loc.is_empty() {
+            let e = at.entry(loc).or_default();
+            if hit {
+                e.1.insert(key.clone());
+            }
+            e.0.insert(key.clone());
+            e.2 += sales.qty[i];
+        }
         let e = orders.entry(key).or_insert((d, false));
         e.0 = e.0.min(d);
         e.1 |= hit;
         units.entry(period.index(d)).or_default().0 += sales.qty[i];
     }
     for b in &backs {
+        let loc = location(b.sku);
+        if !loc.is_empty() {
+            at.entry(loc).or_default().3 += b.qty;
+        }
         let u = units.entry(period.index(b.date)).or_default();
         u.1 += b.qty;
         if sales_are == SalesAre::Shipments {
@@ -220,6 +236,18 @@ pub fn compute(
                 add("supplier_days_vs_planned", sup, None, v, "days");
             }
         }
+    }
+    for (loc, (ord, hit, units, back)) in &at {
+        let c = OrderCounts {
+            orders: ord.len(),
+            backordered_orders: hit.len(),
+            units_ordered: *units,
+            units_backordered: *back,
+        };
+        let scope = format!("location:{loc}");
+        add("backorder_rate", &scope, None, c.backorder_rate(), "%");
+        add("unit_fill_rate", &scope, None, c.fill_rate(), "%");
+        add("orders", &scope, None, c.orders as f64, "orders");
     }
     for (p, c) in &by_period {
         add("backorder_rate", "period", Some(*p), c.backorder_rate(), "%");

@@ -363,8 +363,13 @@ td.t {{ text-align: left; }}
         );
     }
     html.push_str("</table>\n<table><tr><th>supplier</th><th>on time, %</th><th>lead time, days</th><th>days vs planned</th></tr>\n");
-    let mut sup_names: Vec<&str> =
-        r.kpis.rows.iter().filter(|k| k.scope != "all" && k.scope != "period").map(|k| k.scope.as_str()).collect();
+    let mut sup_names: Vec<&str> = r
+        .kpis
+        .rows
+        .iter()
+        .filter(|k| k.scope != "all" && k.scope != "period" && !k.scope.starts_with("location:"))
+        .map(|k| k.scope.as_str())
+        .collect();
     sup_names.dedup();
     for sup in sup_names {
         let v = |kpi: &str| {
@@ -383,7 +388,34 @@ td.t {{ text-align: left; }}
             v("supplier_days_vs_planned")
         );
     }
-    html.push_str("</table></div>\n");
+    html.push_str("</table>\n");
+    let mut loc_names: Vec<&str> = r.kpis.rows.iter().filter_map(|k| k.scope.strip_prefix("location:")).collect();
+    loc_names.dedup();
+    if !loc_names.is_empty() {
+        html.push_str(
+            "<table><tr><th>location</th><th>orders</th><th>backorder rate, %</th><th>fill rate, %</th></tr>\n",
+        );
+        for loc in loc_names {
+            let scope = format!("location:{loc}");
+            let v = |kpi: &str| {
+                r.kpis
+                    .rows
+                    .iter()
+                    .find(|k| k.scope == scope && k.kpi == kpi)
+                    .map_or(String::from("-"), |k| format!("{:.1}", k.value))
+            };
+            let _ = writeln!(
+                html,
+                "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(loc),
+                v("orders"),
+                v("backorder_rate"),
+                v("unit_fill_rate")
+            );
+        }
+        html.push_str("</table>\n");
+    }
+    html.push_str("</div>\n");
     html.push_str("<h2>Suggested purchase orders</h2>\n");
     let mut sups: Vec<&str> = orders.iter().map(|x| x.supplier.as_str()).collect();
     sups.sort_unstable();
@@ -391,6 +423,15 @@ td.t {{ text-align: left; }}
     html.push_str("<p>Supplier: <select id=\"sup\" onchange=\"filt()\"><option value=\"\">all</option>");
     for s in &sups {
         let _ = write!(html, "<option>{}</option>", esc(s));
+    }
+    html.push_str("</select>");
+    let mut locs: Vec<&str> =
+        orders.iter().map(|x| crate::ingest::split_key(&x.sku).1).filter(|l| !l.is_empty()).collect();
+    locs.sort_unstable();
+    locs.dedup();
+    html.push_str(" &middot; Location: <select id=\"loc\" onchange=\"filt()\"><option value=\"\">all</option>");
+    for l in &locs {
+        let _ = write!(html, "<option>{}</option>", esc(l));
     }
     html.push_str(
         "</select> &middot; click a column heading to sort</p>\n<div class=\"scroll\"><table id=\"po\"><thead><tr>",
@@ -421,8 +462,9 @@ td.t {{ text-align: left; }}
     for o in sorted {
         let _ = writeln!(
             html,
-            "<tr data-sup=\"{sup}\"><td class=\"t\">{po}</td><td class=\"t\">{sku}</td><td class=\"t\">{sup}</td><td class=\"t\">{abc}</td><td class=\"t\">{class}</td><td class=\"t\">{method}</td><td>{pos}</td><td>{rop}</td><td>{upto}</td><td>{qty}</td><td>{val:.2}</td><td class=\"t\">{arr}</td><td>{risk:.1}%</td><td class=\"t\">{out}</td><td class=\"t\">{reason}</td></tr>",
+            "<tr data-sup=\"{sup}\" data-loc=\"{loc}\"><td class=\"t\">{po}</td><td class=\"t\">{sku}</td><td class=\"t\">{sup}</td><td class=\"t\">{abc}</td><td class=\"t\">{class}</td><td class=\"t\">{method}</td><td>{pos}</td><td>{rop}</td><td>{upto}</td><td>{qty}</td><td>{val:.2}</td><td class=\"t\">{arr}</td><td>{risk:.1}%</td><td class=\"t\">{out}</td><td class=\"t\">{reason}</td></tr>",
             sup = esc(&o.supplier),
+            loc = esc(crate::ingest::split_key(&o.sku).1),
             po = esc(&o.po_number),
             sku = esc(&o.sku),
             abc = o.abc,
@@ -464,8 +506,8 @@ td.t {{ text-align: left; }}
 window.addEventListener('load', function () {
   var imgs = Array.from(document.images); var bad = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
   document.body.setAttribute('data-images', bad.length ? 'missing ' + bad.length + ' of ' + imgs.length : 'ok ' + imgs.length); });
-function filt() { var s = document.getElementById('sup').value;
-  document.querySelectorAll('#po tbody tr').forEach(function (r) { r.style.display = (!s || r.dataset.sup === s) ? '' : 'none'; }); }
+function filt() { var s = document.getElementById('sup').value, l = document.getElementById('loc').value;
+  document.querySelectorAll('#po tbody tr').forEach(function (r) { r.style.display = ((!s || r.dataset.sup === s) && (!l || r.dataset.loc === l)) ? '' : 'none'; }); }
 document.querySelectorAll('#po th').forEach(function (th, i) { th.addEventListener('click', function () {
   var tb = document.querySelector('#po tbody'); var rows = Array.from(tb.rows); var asc = th.dataset.asc !== '1'; th.dataset.asc = asc ? '1' : '0';
   rows.sort(function (a, b) { var x = a.cells[i].innerText, y = b.cells[i].innerText; var nx = parseFloat(x), ny = parseFloat(y);

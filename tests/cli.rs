@@ -628,3 +628,26 @@ fn every_sku_location_pair_is_planned_on_its_own() {
     let f = read_csv(&out.join("forecast.csv"));
     assert!(f.iter().all(|r| !r["location"].is_empty()));
 }
+
+#[test]
+fn kpis_per_location() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "sales.csv",
+        "date,sku,qty,order_id,location\n2024-01-02,A,10,O1,North\n2024-01-03,A,4,O2,South\n2024-01-04,A,6,O3,South\n",
+    );
+    write(
+        t.path(),
+        "backorders.csv",
+        "date,sku,qty,filled_date,order_id,location\n2024-01-03,A,2,2024-01-05,O2,South\n",
+    );
+    let out = t.path().join("o");
+    let o = replen().args(["kpi", "--data"]).arg(t.path()).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let k = read_csv(&out.join("kpis.csv"));
+    let v = |kpi: &str, scope: &str| num(k.iter().find(|r| r["kpi"] == kpi && r["scope"] == scope).unwrap(), "value");
+    assert_eq!(v("backorder_rate", "location:South"), 50.0);
+    assert_eq!(v("backorder_rate", "location:North"), 0.0);
+    assert_eq!(v("unit_fill_rate", "location:South"), 80.0);
+}

@@ -22,13 +22,15 @@ pub(super) fn follow_ups(ds: &Dataset, p: &Plan, k: &Kpis, settings: &Settings, 
     let planned: HashMap<u32, &PlanRow> = p.rows.iter().map(|r| (r.sku_index, r)).collect();
     // Lines of SKUs that are not planned (missing from items) are warned about on reading.
     let backs: Vec<_> = ds.backorders.iter().flatten().filter(|b| planned.contains_key(&b.sku)).cloned().collect();
-    let etas = etas(
+    let mut etas = etas(
         &backs,
         as_of,
         |s| planned.get(&s).map_or(0.0, |r| r.on_hand),
         &p.incoming,
         |s| planned.get(&s).filter(|r| r.order_qty > 0.0).map(|r| (r.order_qty, r.expected_arrival)),
     );
+    // By SKU code (a stable sort keeps each SKU's serving order).
+    etas.sort_by(|a, b| ds.skus.name(a.sku).cmp(ds.skus.name(b.sku)));
     let incoming: Vec<&[crate::leadtime::Incoming]> =
         p.rows.iter().map(|r| p.incoming.get(&r.sku_index).map_or(&[][..], Vec::as_slice)).collect();
     let suppliers: Vec<(&str, &Stats)> = p.lead_times.supplier.iter().map(|(n, s)| (n.as_str(), s)).collect();

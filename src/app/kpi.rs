@@ -15,8 +15,13 @@ pub(super) fn write_kpis(k: &Kpis, out: &Path, as_of: NaiveDate) -> Result<Vec<P
     let overall: serde_json::Map<String, serde_json::Value> =
         k.rows.iter().filter(|r| r.scope == "all").map(|r| (r.kpi.clone(), serde_json::json!(r.value))).collect();
     let mut suppliers: serde_json::Map<String, serde_json::Value> = serde_json::Map::new();
+    let mut locations: serde_json::Map<String, serde_json::Value> = serde_json::Map::new();
     for r in k.rows.iter().filter(|r| r.scope != "all" && r.scope != "period") {
-        let e = suppliers.entry(r.scope.clone()).or_insert_with(|| serde_json::json!({}));
+        let (map, name) = match r.scope.strip_prefix("location:") {
+            Some(loc) => (&mut locations, loc.to_string()),
+            None => (&mut suppliers, r.scope.clone()),
+        };
+        let e = map.entry(name).or_insert_with(|| serde_json::json!({}));
         e[r.kpi.as_str()] = serde_json::json!(r.value);
     }
     let by_period: Vec<serde_json::Value> = k
@@ -38,6 +43,7 @@ pub(super) fn write_kpis(k: &Kpis, out: &Path, as_of: NaiveDate) -> Result<Vec<P
         "to": k.to.map(|d| d.to_string()),
         "overall": overall,
         "suppliers": suppliers,
+        "locations": locations,
         "by_period": by_period,
     });
     let json = out.join("kpis.json");
