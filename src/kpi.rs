@@ -77,6 +77,15 @@ pub struct Kpis {
     pub rows: Vec<Kpi>,
 }
 
+/// Orders and units of one location.
+#[derive(Default)]
+struct AtLocation {
+    orders: HashSet<String>,
+    backordered: HashSet<String>,
+    units: f64,
+    units_backordered: f64,
+}
+
 /// Computes the KPIs of `ds` for sales and backorders dated in `[from, to]`.
 pub fn compute(
     ds: &Dataset,
@@ -107,7 +116,7 @@ pub fn compute(
     let mut units: HashMap<i64, (f64, f64)> = HashMap::new();
     // With locations: orders, backordered orders and units per location.
     let location = |sku: u32| crate::ingest::split_key(ds.skus.name(sku)).1;
-    let mut at: std::collections::BTreeMap<&str, (HashSet<String>, HashSet<String>, f64, f64)> = Default::default();
+    let mut at: std::collections::BTreeMap<&str, AtLocation> = Default::default();
     for i in 0..sales.len() {
         let d = sales.date[i];
         if !inside(d) {
@@ -119,10 +128,10 @@ pub fn compute(
         if !loc.is_empty() {
             let e = at.entry(loc).or_default();
             if hit {
-                e.1.insert(key.clone());
+                e.backordered.insert(key.clone());
             }
-            e.0.insert(key.clone());
-            e.2 += sales.qty[i];
+            e.orders.insert(key.clone());
+            e.units += sales.qty[i];
         }
         let e = orders.entry(key).or_insert((d, false));
         e.0 = e.0.min(d);
@@ -132,7 +141,7 @@ pub fn compute(
     for b in &backs {
         let loc = location(b.sku);
         if !loc.is_empty() {
-            at.entry(loc).or_default().3 += b.qty;
+            at.entry(loc).or_default().units_backordered += b.qty;
         }
         let u = units.entry(period.index(b.date)).or_default();
         u.1 += b.qty;
@@ -237,12 +246,12 @@ pub fn compute(
             }
         }
     }
-    for (loc, (ord, hit, units, back)) in &at {
+    for (loc, a) in &at {
         let c = OrderCounts {
-            orders: ord.len(),
-            backordered_orders: hit.len(),
-            units_ordered: *units,
-            units_backordered: *back,
+            orders: a.orders.len(),
+            backordered_orders: a.backordered.len(),
+            units_ordered: a.units,
+            units_backordered: a.units_backordered,
         };
         let scope = format!("location:{loc}");
         add("backorder_rate", &scope, None, c.backorder_rate(), "%");
