@@ -495,6 +495,10 @@ impl Dataset {
                 ds.purchase_orders = Some(pos);
             }
             ds.expand_to_locations();
+            if let Some((path, fmt)) = locate(dir, "item_locations")? {
+                let n = ds.apply_item_locations(&path, fmt)?;
+                ds.rows.push((file_name(&path), n));
+            }
             ds.cross_check();
         }
         Ok(ds)
@@ -530,6 +534,64 @@ impl Dataset {
                 items.remove(&s);
             }
         }
+    }
+
+    /// Reads `item_locations` (`sku`, `location`, and any of `service_level`, `moq`,
+    /// `lead_time_days`) and overrides those fields of the item at that location. A pair the
+    /// data does not have is a warning. Returns the rows read.
+    fn apply_item_locations(&mut self, path: &Path, fmt: Format) -> Result<usize> {
+        let t = RawTable::read(path, fmt, &["sku", "location"], &["service_level", "moq", "lead_time_days"])?;
+        let mut c = Check::new(path);
+        let mut unknown: Vec<String> = Vec::new();
+        let cells = t
+            .cells("sku")
+            .zip(t.cells("location"))
+            .zip(t.cells("service_level").zip(t.cells("moq").zip(t.cells("lead_time_days"))));
+        for (i, ((k, l), (sl, (moq, lt)))) in cells.enumerate() {
+            let (sku, loc) = (c.text(i, "sku", k), c.text(i, "location", l));
+            let sl = c.opt_number(i, "service_level", sl);
+            if let Some(v) = sl.filter(|v| !(*v > 0.0 && *v < 1.0)) {
+                c.add(i, "service_level", format!("`{v}` is not a share between 0 and 1 (write 95% as 0.95)"));
+            }
+            let moq = c.opt_number(i, "moq", moq);
+            let lt = c.opt_number(i, "lead_time_days", lt);
+            if let Some(v) = lt.filter(|v| *v > crate::leadtime::MAX_LEAD_TIME_DAYS as f64) {
+                c.add(
+                    i,
+                    "lead_time_days",
+                    format!(
+                        "a lead time of {v} days is not plausible: over {} days",
+                        crate::leadtime::MAX_LEAD_TIME_DAYS
+                    ),
+                );
+            }
+            let (Some(sku), Some(loc)) = (sku, loc) else { continue };
+            let key = location_key(sku, loc);
+            match self.skus.get(&key).and_then(|k| self.items.as_mut().and_then(|m| m.get_mut(&k))) {
+                Some(it) => {
+                    if let Some(v) = sl.filter(|v| *v > 0.0 && *v < 1.0) {
+                        it.service_level = Some(v);
+                    }
+                    if let Some(v) = moq {
+                        it.moq = v;
+                    }
+                    if let Some(v) = lt.filter(|v| *v <= crate::leadtime::MAX_LEAD_TIME_DAYS as f64) {
+                        it.lead_time_days = v;
+                    }
+                }
+                None => unknown.push(key),
+            }
+        }
+        c.finish()?;
+        if !unknown.is_empty() {
+            let names: Vec<&str> = unknown.iter().map(String::as_str).collect();
+            self.warnings.push(format!(
+                "{} item_locations row(s) name a SKU and location the other files do not have, and are ignored: {}",
+                unknown.len(),
+                list_some(&names)
+            ));
+        }
+        Ok(t.rows)
     }
 
     /// Warnings about SKUs known to one table and not another.
