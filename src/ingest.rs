@@ -449,6 +449,8 @@ pub struct Load {
     pub planning_required: bool,
     /// Load backorders when present.
     pub backorders: bool,
+    /// Load items when present, even without planning (like items, events by category).
+    pub items: bool,
 }
 
 impl Dataset {
@@ -470,11 +472,12 @@ impl Dataset {
             ds.rows.push((file_name(&path), events.len()));
             ds.warnings.extend(warnings);
             ds.events = events;
-            // Events for a category need the items' categories.
-            if !what.planning && ds.events.iter().any(|e| e.category.is_some()) {
-                if let Some((path, fmt)) = locate(dir, "items")? {
-                    ds.items = Some(read_items(&path, fmt, &mut ds.skus)?);
-                }
+        }
+        if what.items && !what.planning {
+            if let Some((path, fmt)) = locate(dir, "items")? {
+                let items = read_items(&path, fmt, &mut ds.skus)?;
+                ds.rows.push((file_name(&path), items.len()));
+                ds.items = Some(items);
             }
         }
         if what.planning {

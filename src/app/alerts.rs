@@ -185,7 +185,7 @@ impl AlertsSummary {
 /// `replen alerts`: plans as `plan` does and writes only `alerts.csv`.
 pub fn run_alerts(o: &RunOptions) -> Result<AlertsSummary> {
     o.progress.stage("reading data");
-    let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true };
+    let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true, items: true };
     let ds = Dataset::load(&o.data, load)?;
     let as_of = as_of(&ds, o.as_of)?;
     let f = run_forecasts(&ds, o, as_of);

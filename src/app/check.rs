@@ -19,8 +19,10 @@ pub struct CheckReport {
 
 /// Validates every file present in `dir`.
 pub fn check(dir: &Path) -> Result<CheckReport> {
-    let ds =
-        Dataset::load(dir, Load { sales_details: true, planning: true, planning_required: false, backorders: true })?;
+    let ds = Dataset::load(
+        dir,
+        Load { sales_details: true, planning: true, planning_required: false, backorders: true, items: true },
+    )?;
     let mut seen = vec![false; ds.skus.len()];
     for &s in &ds.sales.sku {
         seen[s as usize] = true;

@@ -19,10 +19,10 @@ pub struct ForecastSummary {
 
 /// `replen forecast`: forecast every SKU with sales and write `forecast.csv`.
 pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
-    // Items when present: new items may forecast from a like item.
+    // Items when present: new items may forecast from a like item, events name categories.
     let load = Load {
         backorders: o.settings.sales_are == crate::series::SalesAre::Shipments,
-        planning: true,
+        items: true,
         ..Default::default()
     };
     o.progress.stage("reading data");

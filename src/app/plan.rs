@@ -237,7 +237,7 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
 
 pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {
     o.progress.stage("reading data");
-    let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true };
+    let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true, items: true };
     let ds = Dataset::load(&o.data, load)?;
     let as_of = as_of(&ds, o.as_of)?;
     let f = run_forecasts(&ds, o, as_of);

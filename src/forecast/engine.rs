@@ -280,8 +280,11 @@ fn candidates(class: DemandClass, s: &EngineSettings, n: usize) -> Vec<Box<dyn M
     let ma = MovingAverage { window: s.ma_window() };
     match class {
         DemandClass::Smooth | DemandClass::Erratic => {
+            // Where the seasonal test applies (see `season`), a real season is divided out
+            // before fitting and an absent one needs no seasonal states: ETS without them.
+            let m = if s.season > 1 && n >= 2 * s.season + s.season / 2 { 1 } else { s.season };
             let mut v: Vec<Box<dyn Model>> =
-                vec![Box::new(Ses), Box::new(ma), Box::new(HoltDamped), Box::new(AutoEts { m: s.season })];
+                vec![Box::new(Ses), Box::new(ma), Box::new(HoltDamped), Box::new(AutoEts { m })];
             if s.season > 1 && n >= 2 * s.season {
                 v.push(Box::new(SeasonalNaive { m: s.season }));
             }
