@@ -65,6 +65,11 @@ fn cells(line: &str) -> Vec<String> {
     out
 }
 
+/// Runs `replen ARGS --data DATA --out OUT`.
+fn run(args: &[&str], data: &Path, out: &Path) -> std::process::Output {
+    replen().args(args).arg("--data").arg(data).arg("--out").arg(out).output().unwrap()
+}
+
 fn num(row: &std::collections::HashMap<String, String>, col: &str) -> f64 {
     row[col].parse().unwrap_or_else(|_| panic!("{col} = {} is not a number", row[col]))
 }
@@ -419,13 +424,7 @@ fn waiting(dir: &Path) {
 }
 
 fn plan_waiting(data: &Path, out: &Path) -> String {
-    let o = replen()
-        .args(["plan", "--as-of", "2025-06-16", "--quiet", "--data"])
-        .arg(data)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
+    let o = run(&["plan", "--as-of", "2025-06-16", "--quiet"], data, out);
     let text = String::from_utf8_lossy(&o.stderr).to_string();
     assert_eq!(o.status.code(), Some(0), "{text}");
     text
@@ -456,21 +455,16 @@ fn waiting_customers_are_dated_oldest_first_and_alerted() {
     assert!(x.contains(&"stockout_before_arrival") && x.contains(&"below_reorder_point"), "{x:?}");
     assert!(alerts.iter().any(|r| r["kind"] == "excess_stock" && r["sku"] == "Y"));
     // `replen alerts` exits 0, and 1 with --fail-on high.
-    let run = |extra: &[&str]| {
-        replen()
-            .args(["alerts", "--as-of", "2025-06-16", "--quiet", "--data"])
-            .arg(t.path())
-            .arg("--out")
-            .arg(t.path().join("a"))
-            .args(extra)
-            .output()
-            .unwrap()
+    let alerts = |extra: &[&str]| {
+        let mut args = vec!["alerts", "--as-of", "2025-06-16", "--quiet"];
+        args.extend_from_slice(extra);
+        run(&args, t.path(), &t.path().join("a"))
     };
-    let plain = run(&[]);
+    let plain = alerts(&[]);
     assert_eq!(plain.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&plain.stdout).lines().next().unwrap_or("").starts_with("high"));
-    assert_eq!(run(&["--fail-on", "high"]).status.code(), Some(1));
-    assert_eq!(run(&["--fail-on", "urgent"]).status.code(), Some(2));
+    assert_eq!(alerts(&["--fail-on", "high"]).status.code(), Some(1));
+    assert_eq!(alerts(&["--fail-on", "urgent"]).status.code(), Some(2));
 }
 
 #[test]
@@ -521,13 +515,7 @@ fn a_future_event_lifts_its_periods_and_bad_events_name_their_row() {
     // As of 2024-02-26: the two weeks from 2024-03-04 at x2 for A only.
     write(t.path(), "events.csv", "sku,start,end,factor,name\nA,2024-03-04,2024-03-17,2,spring promo\n");
     let out = t.path().join("o");
-    let o = replen()
-        .args(["forecast", "--quiet", "--as-of", "2024-02-26", "--data"])
-        .arg(t.path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run(&["forecast", "--quiet", "--as-of", "2024-02-26"], t.path(), &out);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let f = read_csv(&out.join("forecast.csv"));
     let a: Vec<&std::collections::HashMap<String, String>> = f.iter().filter(|r| r["sku"] == "A").collect();
@@ -578,7 +566,7 @@ fn a_new_item_borrows_its_like_items_forecast_and_a_bad_like_is_named() {
          A,ACME,2.5,14,0,1,,\nB,BOLT,4,7,50,12,,\nN,ACME,3,14,0,1,A,0.5\n",
     );
     let out = t.path().join("o");
-    let o = replen().args(["plan", "--quiet", "--data"]).arg(t.path()).arg("--out").arg(&out).output().unwrap();
+    let o = run(&["plan", "--quiet"], t.path(), &out);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let f = read_csv(&out.join("forecast.csv"));
     let mean = |s: &str| f.iter().filter(|r| r["sku"] == s).map(|r| num(r, "mean")).next().unwrap();
@@ -607,13 +595,7 @@ fn every_sku_location_pair_is_planned_on_its_own() {
     write(t.path(), "items.csv", "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,ACME,2,14,,\n");
     write(t.path(), "inventory.csv", "sku,location,on_hand\nA,North,5\nA,South,40\nA,Nowhere,3\n");
     let out = t.path().join("o");
-    let o = replen()
-        .args(["plan", "--quiet", "--as-of", "2024-03-25", "--data"])
-        .arg(t.path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run(&["plan", "--quiet", "--as-of", "2024-03-25"], t.path(), &out);
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert_names(&err, &["1 inventory row(s) name a location with no sales", "`A @ Nowhere`"]);
@@ -629,13 +611,7 @@ fn every_sku_location_pair_is_planned_on_its_own() {
     assert!(f.iter().all(|r| !r["location"].is_empty()));
     // A longer lead time and an MOQ at one location only.
     write(t.path(), "item_locations.csv", "sku,location,lead_time_days,moq\nA,South,35,30\nA,Mars,7,\n");
-    let o = replen()
-        .args(["plan", "--quiet", "--as-of", "2024-03-25", "--data"])
-        .arg(t.path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run(&["plan", "--quiet", "--as-of", "2024-03-25"], t.path(), &out);
     assert_eq!(o.status.code(), Some(0));
     assert_names(&String::from_utf8_lossy(&o.stderr), &["1 item_locations row(s)", "`A @ Mars`"]);
     let p = read_csv(&out.join("policy.csv"));
@@ -658,7 +634,7 @@ fn kpis_per_location() {
         "date,sku,qty,filled_date,order_id,location\n2024-01-03,A,2,2024-01-05,O2,South\n",
     );
     let out = t.path().join("o");
-    let o = replen().args(["kpi", "--data"]).arg(t.path()).arg("--out").arg(&out).output().unwrap();
+    let o = run(&["kpi"], t.path(), &out);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let k = read_csv(&out.join("kpis.csv"));
     let v = |kpi: &str, scope: &str| num(k.iter().find(|r| r["kpi"] == kpi && r["scope"] == scope).unwrap(), "value");

@@ -184,13 +184,7 @@ impl AlertsSummary {
 
 /// `replen alerts`: plans as `plan` does and writes only `alerts.csv`.
 pub fn run_alerts(o: &RunOptions) -> Result<AlertsSummary> {
-    o.progress.stage("reading data");
-    let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true, items: true };
-    let ds = Dataset::load(&o.data, load)?;
-    let as_of = as_of(&ds, o.as_of)?;
-    let f = run_forecasts(&ds, o, as_of);
-    o.progress.stage("planning");
-    let p = plan(&ds, &f.fc, &f.set, &o.settings, as_of);
+    let (ds, as_of, _, p) = super::plan::read_and_plan(o)?;
     let k = kpis::compute(&ds, o.settings.sales_are, o.settings.period, None, None, None, Some(&p.lead_times));
     let fu = follow_ups(&ds, &p, &k, &o.settings, as_of);
     let file = o.out.join("alerts.csv");

@@ -235,7 +235,9 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
     run_plan_with(o, &o.settings.scenarios)
 }
 
-pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {
+/// Reads a folder for planning, forecasts and plans it: the first stages of `plan` and
+/// `alerts`.
+pub(super) fn read_and_plan(o: &RunOptions) -> Result<(Dataset, NaiveDate, Forecasts, Plan)> {
     o.progress.stage("reading data");
     let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true, items: true };
     let ds = Dataset::load(&o.data, load)?;
@@ -243,6 +245,11 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     let f = run_forecasts(&ds, o, as_of);
     o.progress.stage("planning");
     let p = plan(&ds, &f.fc, &f.set, &o.settings, as_of);
+    Ok((ds, as_of, f, p))
+}
+
+pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {
+    let (ds, as_of, f, p) = read_and_plan(o)?;
     let mut warnings = ds.warnings.clone();
     warnings.extend(partial_period(o, as_of));
     warnings.extend(p.warnings.iter().cloned());
