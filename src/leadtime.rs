@@ -128,7 +128,7 @@ pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: Naiv
         }
         let d = days as f64;
         let planned = items.get(&p.sku).map(|i| i.lead_time_days);
-        for acc in [by_sku.entry(p.sku).or_default(), by_sup.entry(p.supplier.clone()).or_default()] {
+        let add = |acc: &mut Acc| {
             acc.days.push(d);
             if let Some(e) = p.expected_date {
                 acc.on_time.1 += 1;
@@ -139,6 +139,14 @@ pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: Naiv
                 acc.vs_planned.0 += d - pl;
                 acc.vs_planned.1 += 1;
             }
+        };
+        // Every receipt counts for its supplier; a SKU's own only when it is planned.
+        if items.contains_key(&p.sku) {
+            add(by_sku.entry(p.sku).or_default());
+        }
+        match by_sup.get_mut(&p.supplier) {
+            Some(acc) => add(acc),
+            None => add(by_sup.entry(p.supplier.clone()).or_default()),
         }
     }
     let mut warnings = Vec::new();

@@ -759,8 +759,8 @@ pub fn plan_with(
 }
 
 /// Plans the items `keep` accepts (a sample, for the service trade-off curve), with `tweak`.
-/// Portfolio figures (ABC classes, lead times) still come from every item; the backtest
-/// calibration from the kept ones.
+/// ABC classes and suppliers' lead times still come from every item and receipt; the backtest
+/// calibration from the kept items.
 pub fn plan_some(
     ds: &Dataset,
     fc: &Forecasts,
@@ -771,7 +771,13 @@ pub fn plan_some(
     keep: &(dyn Fn(u32) -> bool + Sync),
 ) -> Plan {
     let empty = HashMap::new();
-    let items = ds.items.as_ref().unwrap_or(&empty);
+    let all = ds.items.as_ref().unwrap_or(&empty);
+    // Only the kept items are planned: their lead times (suppliers' from every receipt).
+    let sample: Option<HashMap<u32, Item>> = all
+        .keys()
+        .any(|k| !keep(*k))
+        .then(|| all.iter().filter(|x| keep(*x.0)).map(|(k, v)| (*k, v.clone())).collect());
+    let items = sample.as_ref().unwrap_or(all);
     let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
     let lts = lead_times(items, pos, as_of);
     // The backtest calibration, each SKU's held-out window taken over its own L + R.
