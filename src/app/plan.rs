@@ -61,8 +61,6 @@ pub fn plan_table(rows: &[&PlanRow]) -> Table {
         .num("reorder_point", rows.iter().map(|r| r.reorder_point))
         .num("order_up_to", rows.iter().map(|r| r.order_up_to))
         .num("cycle_qty", rows.iter().map(|r| r.cycle_qty))
-        .num("moq", rows.iter().map(|r| r.moq))
-        .num("order_multiple", rows.iter().map(|r| r.order_multiple))
         .num("review_periods", rows.iter().map(|r| r.review_periods))
         .opt_num("eoq", rows.iter().map(|r| r.eoq))
         .num("expected_shortage", rows.iter().map(|r| r.expected_shortage))
