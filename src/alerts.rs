@@ -176,8 +176,7 @@ pub fn alerts(x: &AlertInput) -> Vec<Alert> {
         }
     }
     for p in x.purchase_orders {
-        let open = p.order_date < x.as_of && p.received_date.is_none_or(|d| d >= x.as_of);
-        let Some(e) = p.expected_date.filter(|e| open && *e < x.as_of) else { continue };
+        let Some(e) = p.expected_date.filter(|e| p.open_at(x.as_of) && *e < x.as_of) else { continue };
         let late = days(e, x.as_of);
         out.push(Alert {
             sku: (x.sku_name)(p.sku),
@@ -231,7 +230,8 @@ pub fn alerts(x: &AlertInput) -> Vec<Alert> {
         });
     }
     for (name, st) in x.suppliers {
-        let Some(rate) = st.on_time.filter(|r| st.late.0 >= s.supplier_min_receipts && *r < s.supplier_on_time_min)
+        let (promised, late_days) = st.late();
+        let Some(rate) = st.on_time.filter(|r| promised >= s.supplier_min_receipts && *r < s.supplier_on_time_min)
         else {
             continue;
         };
@@ -245,9 +245,9 @@ pub fn alerts(x: &AlertInput) -> Vec<Alert> {
             message: format!(
                 "supplier {name} delivered {:.0}% of {} receipts on time (below {:.0}%), {:.1} days late on average",
                 rate * 100.0,
-                st.late.0,
+                promised,
                 s.supplier_on_time_min * 100.0,
-                st.late.1
+                late_days
             ),
         });
     }
@@ -356,9 +356,9 @@ mod tests {
             eta("BROKEN-PROMISE", Some("2025-06-20"), Some("2025-06-18")),
             eta("NONE", None, None),
         ];
-        let late = Stats { on_time: Some(0.5), late: (10, 4.0), ..Stats::default() };
-        let fine = Stats { on_time: Some(0.9), late: (10, 0.5), ..Stats::default() };
-        let few = Stats { on_time: Some(0.2), late: (2, 9.0), ..Stats::default() };
+        let late = Stats { on_time: Some(0.5), delays: vec![4.0; 10], ..Stats::default() };
+        let fine = Stats { on_time: Some(0.9), delays: vec![0.5; 10], ..Stats::default() };
+        let few = Stats { on_time: Some(0.2), delays: vec![9.0; 2], ..Stats::default() };
         let suppliers = [("S1", &late), ("S2", &fine), ("S3", &few)];
         let counts = OrderCounts { orders: 100, backordered_orders: 8, units_ordered: 1000.0, units_backordered: 30.0 };
         let settings = AlertSettings::default();

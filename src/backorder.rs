@@ -44,16 +44,16 @@ const EPS: f64 = 1e-9;
 
 /// Dates every open backorder line at `as_of` (created before it, not cancelled, not filled
 /// before it), in SKU order then serving order.
-pub fn etas(
-    backorders: &[Backorder],
+pub fn etas<'a>(
+    backorders: impl IntoIterator<Item = &'a Backorder>,
     as_of: NaiveDate,
     on_hand: impl Fn(u32) -> f64,
     incoming: &HashMap<u32, Vec<Incoming>>,
     proposal: impl Fn(u32) -> Option<Proposal>,
 ) -> Vec<Eta> {
-    let mut by_sku: HashMap<u32, Vec<&Backorder>> = HashMap::new();
+    let mut by_sku: HashMap<u32, Vec<&'a Backorder>> = HashMap::new();
     for b in backorders {
-        if b.date < as_of && !b.cancelled && b.filled_date.is_none_or(|f| f >= as_of) && b.qty > 0.0 {
+        if b.open_at(as_of) && b.qty > 0.0 {
             by_sku.entry(b.sku).or_default().push(b);
         }
     }

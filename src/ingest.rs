@@ -135,13 +135,13 @@ impl RawTable {
     }
 
     /// With a `location` column, each row's `sku` becomes the planning key `SKU @ LOCATION`
-    /// (rows without a location keep the plain SKU). True when any row named a location.
-    fn key_by_location(&mut self) -> bool {
-        let Some(loc) = self.cols.get("location") else { return false };
+    /// (rows without a location keep the plain SKU).
+    fn key_by_location(&mut self) {
+        let Some(loc) = self.cols.get("location") else { return };
         if loc.null_count() == loc.len() {
-            return false;
+            return;
         }
-        let Some(sku) = self.cols.get("sku") else { return false };
+        let Some(sku) = self.cols.get("sku") else { return };
         let keyed: StringChunked = sku
             .iter()
             .zip(loc.iter())
@@ -153,7 +153,6 @@ impl RawTable {
             })
             .collect();
         self.cols.insert("sku".into(), keyed.with_name("sku".into()));
-        true
     }
 
     fn has(&self, c: &str) -> bool {
@@ -346,6 +345,13 @@ pub struct Backorder {
     pub row: usize,
 }
 
+impl Backorder {
+    /// Still open at `as_of`: created before it, not cancelled, and not filled before it.
+    pub fn open_at(&self, as_of: NaiveDate) -> bool {
+        self.date < as_of && !self.cancelled && self.filled_date.is_none_or(|f| f >= as_of)
+    }
+}
+
 /// Item master data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
@@ -411,6 +417,13 @@ pub struct Event {
     pub factor: f64,
     /// Its name (`event on row N` when the file gives none).
     pub name: String,
+}
+
+impl PurchaseOrder {
+    /// Still on order at `as_of`: ordered before it and not received before it.
+    pub fn open_at(&self, as_of: NaiveDate) -> bool {
+        self.order_date < as_of && self.received_date.is_none_or(|r| r >= as_of)
+    }
 }
 
 /// Everything in an input folder.
@@ -530,9 +543,9 @@ impl Dataset {
         }
         // A SKU with locations is planned at them; its plain row only where data has no location.
         let inv = self.inventory.as_ref();
-        let in_sales: std::collections::HashSet<u32> = self.sales.sku.iter().copied().collect();
+        let sold = sold(&self.sales, self.skus.len());
         for s in located {
-            let plain_used = inv.is_some_and(|m| m.contains_key(&s)) || in_sales.contains(&s);
+            let plain_used = inv.is_some_and(|m| m.contains_key(&s)) || sold[s as usize];
             if !plain_used {
                 items.remove(&s);
             }
@@ -600,10 +613,7 @@ impl Dataset {
     /// Warnings about SKUs known to one table and not another.
     fn cross_check(&mut self) {
         let Some(items) = &self.items else { return };
-        let mut in_sales = vec![false; self.skus.len()];
-        for &s in &self.sales.sku {
-            in_sales[s as usize] = true;
-        }
+        let in_sales = sold(&self.sales, self.skus.len());
         let unknown: Vec<&str> = (0..self.skus.len() as u32)
             .filter(|s| in_sales[*s as usize] && !items.contains_key(s))
             .map(|s| self.skus.name(s))
@@ -639,13 +649,14 @@ impl Dataset {
         }
         if let Some(inv) = &self.inventory {
             // A location in inventory with nothing sold or ordered there: most often a typo.
-            let in_sales: std::collections::HashSet<u32> = self.sales.sku.iter().copied().collect();
-            let ordered: std::collections::HashSet<u32> =
-                self.purchase_orders.iter().flatten().map(|p| p.sku).collect();
+            let mut ordered = vec![false; self.skus.len()];
+            for p in self.purchase_orders.iter().flatten() {
+                ordered[p.sku as usize] = true;
+            }
             let mut idle: Vec<&str> = inv
                 .keys()
                 .filter(|k| {
-                    !split_key(self.skus.name(**k)).1.is_empty() && !in_sales.contains(k) && !ordered.contains(k)
+                    !in_sales[**k as usize] && !ordered[**k as usize] && !split_key(self.skus.name(**k)).1.is_empty()
                 })
                 .map(|k| self.skus.name(*k))
                 .collect();
@@ -697,6 +708,15 @@ impl Dataset {
 
 fn file_name(p: &Path) -> String {
     p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Which SKU indices (of `n`) have any sales line.
+fn sold(sales: &Sales, n: usize) -> Vec<bool> {
+    let mut out = vec![false; n];
+    for &s in &sales.sku {
+        out[s as usize] = true;
+    }
+    out
 }
 
 /// The first few entries of a list, with a count of the rest.

@@ -33,13 +33,19 @@ pub struct Stats {
     pub on_time: Option<f64>,
     /// Mean of received minus planned lead time, in days.
     pub vs_planned: Option<f64>,
-    /// Receipts that had a promised (expected) date, and their mean days late against it
-    /// (negative when early).
-    pub late: (usize, f64),
-    /// Days late against the promise of each such receipt, sorted.
+    /// Days late against the promise of each receipt that had one (negative when early),
+    /// sorted.
     pub delays: Vec<f64>,
     /// The receipts themselves, in days, sorted.
     pub samples: Vec<f64>,
+}
+
+impl Stats {
+    /// Receipts that had a promised date, and their mean days late against it (0 for none).
+    pub fn late(&self) -> (usize, f64) {
+        let n = self.delays.len();
+        (n, if n > 0 { self.delays.iter().sum::<f64>() / n as f64 } else { 0.0 })
+    }
 }
 
 /// Empirical quantile with linear interpolation (type 7) of sorted `v`.
@@ -55,7 +61,6 @@ pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
 
 fn stats(mut samples: Vec<f64>, on_time: (usize, usize), vs_planned: (f64, usize), mut delays: Vec<f64>) -> Stats {
     delays.sort_by(f64::total_cmp);
-    let late = (delays.iter().sum::<f64>(), delays.len());
     samples.sort_by(f64::total_cmp);
     let n = samples.len();
     let mean = samples.iter().sum::<f64>() / n as f64;
@@ -69,7 +74,6 @@ fn stats(mut samples: Vec<f64>, on_time: (usize, usize), vs_planned: (f64, usize
         p90: quantile_sorted(&samples, 0.9),
         on_time: (on_time.1 > 0).then(|| on_time.0 as f64 / on_time.1 as f64),
         vs_planned: (vs_planned.1 > 0).then(|| vs_planned.0 / vs_planned.1 as f64),
-        late: (late.1, if late.1 > 0 { late.0 / late.1 as f64 } else { 0.0 }),
         delays,
         samples,
     }
@@ -245,7 +249,7 @@ pub fn plan_lead_time(own: Option<&Stats>, sup: Option<&Stats>, others: Option<&
 pub fn on_order(pos: &[PurchaseOrder], as_of: NaiveDate) -> HashMap<u32, f64> {
     let mut out: HashMap<u32, f64> = HashMap::new();
     for p in pos {
-        if p.order_date < as_of && p.received_date.is_none_or(|r| r >= as_of) {
+        if p.open_at(as_of) {
             *out.entry(p.sku).or_default() += p.qty;
         }
     }
@@ -261,8 +265,11 @@ pub const MIN_LATE_RECEIPTS: usize = 5;
 /// receipts and is late by a day or more on average; else 0.
 pub fn supplier_delay(sup: Option<&Stats>) -> i64 {
     match sup {
-        Some(s) if s.late.0 >= MIN_LATE_RECEIPTS && s.late.1 >= 1.0 => s.late.1.round() as i64,
-        _ => 0,
+        Some(s) => match s.late() {
+            (n, days) if n >= MIN_LATE_RECEIPTS && days >= 1.0 => days.round() as i64,
+            _ => 0,
+        },
+        None => 0,
     }
 }
 
@@ -309,14 +316,12 @@ pub fn scheduled_receipts<'a>(
 ) -> HashMap<u32, Vec<Incoming>> {
     let mut out: HashMap<u32, Vec<Incoming>> = HashMap::new();
     for p in pos {
-        if p.order_date < as_of && p.received_date.is_none_or(|r| r >= as_of) {
+        if p.open_at(as_of) {
             let add = crate::period::add_days;
             let (due, basis, spread) = match p.expected_date {
                 Some(e) => {
                     let sup = supplier(&p.supplier);
                     let delays = sup.map_or(&[][..], |s| s.delays.as_slice());
-                    let shift = supplier_delay(sup);
-                    let due = add(e, shift);
                     if e < as_of {
                         // Already late by `gone` days: expected after the median of how much
                         // later the supplier's receipts that were this late came.
@@ -324,10 +329,10 @@ pub fn scheduled_receipts<'a>(
                         let more: Vec<f64> = delays.iter().filter(|d| **d > gone).map(|d| d - gone).collect();
                         let wait = if more.is_empty() { 0.0 } else { quantile_sorted(&more, 0.5).round() };
                         (add(as_of, wait as i64), "overdue", spread_of(&more, wait))
-                    } else if shift == 0 {
-                        (due, "expected_date", spread_of(delays, 0.0))
                     } else {
-                        (due, "expected_date+supplier_delay", spread_of(delays, shift as f64))
+                        let shift = supplier_delay(sup);
+                        let basis = if shift == 0 { "expected_date" } else { "expected_date+supplier_delay" };
+                        (add(e, shift), basis, spread_of(delays, shift as f64))
                     }
                 }
                 None => {
@@ -435,7 +440,7 @@ mod tests {
         // Row 4: ordered 03-10 + 12 days = 03-22, already past: due at the as-of date.
         assert_eq!((sched[&0][0].due, sched[&0][0].qty, sched[&0][0].basis), (as_of, 7.0, "overdue"));
         // Supplier S: 2 receipts against promises, 0 and 4 days late.
-        assert_eq!(s.late, (2, 2.0));
+        assert_eq!(s.late(), (2, 2.0));
     }
 
     #[test]

@@ -29,6 +29,14 @@ impl Table {
         self
     }
 
+    /// Adds the `sku` and `location` columns of planning keys (`SKU @ LOCATION`; the location
+    /// is empty where there is none).
+    pub fn sku_location<S: AsRef<str>>(self, keys: impl IntoIterator<Item = S>) -> Self {
+        let keys: Vec<S> = keys.into_iter().collect();
+        let split: Vec<(&str, &str)> = keys.iter().map(|k| crate::ingest::split_key(k.as_ref())).collect();
+        self.text("sku", split.iter().map(|k| k.0)).text("location", split.iter().map(|k| k.1))
+    }
+
     /// Adds a number column.
     pub fn num(mut self, name: &str, v: impl IntoIterator<Item = f64>) -> Self {
         let v: Vec<f64> = v.into_iter().collect();

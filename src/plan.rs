@@ -183,8 +183,6 @@ pub struct Plan {
     pub levels: LevelMap,
     /// Open purchase orders per SKU, in the order they are due.
     pub incoming: HashMap<u32, Vec<Incoming>>,
-    /// The portfolio priors of the stockout risk.
-    pub prior: Prior,
     /// Findings for stderr.
     pub warnings: Vec<String>,
 }
@@ -193,7 +191,7 @@ pub struct Plan {
 pub fn open_backorders(backorders: &[Backorder], as_of: NaiveDate) -> HashMap<u32, f64> {
     let mut out: HashMap<u32, f64> = HashMap::new();
     for b in backorders {
-        if b.date < as_of && !b.cancelled && b.filled_date.is_none_or(|f| f >= as_of) {
+        if b.open_at(as_of) {
             *out.entry(b.sku).or_default() += b.qty;
         }
     }
@@ -438,9 +436,7 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
 
     // Projected stockout on the mean forecast with scheduled receipts only.
     let incoming = c.sched.get(&sku).map(Vec::as_slice).unwrap_or(&[]);
-    let receipts: Vec<(NaiveDate, f64)> = incoming.iter().map(|x| (x.due, x.qty)).collect();
-    let receipts = receipts.as_slice();
-    let projected_stockout = project_stockout(c, i, on_hand - backorders, receipts);
+    let projected_stockout = project_stockout(c, i, on_hand - backorders, incoming);
     let due: Vec<(Vec<f64>, f64)> = incoming
         .iter()
         .map(|x| {
@@ -563,7 +559,7 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
             }
         })
         .collect();
-    let projection = project(c, i, &row, &periods, receipts, l);
+    let projection = project(c, i, &row, &periods, incoming, l);
     (row, periods, projection)
 }
 
@@ -575,13 +571,13 @@ fn project(
     i: usize,
     row: &PlanRow,
     periods: &[PeriodRow],
-    scheduled: &[(NaiveDate, f64)],
+    scheduled: &[Incoming],
     lead_periods: f64,
 ) -> Vec<ProjectedPeriod> {
     let f = &c.fc.skus[i];
     let open: Vec<(usize, f64)> = scheduled
         .iter()
-        .map(|(d, q)| ((c.settings.period.index(*d) - c.set.horizon_start()).max(0) as usize, *q))
+        .map(|x| ((c.settings.period.index(x.due) - c.set.horizon_start()).max(0) as usize, x.qty))
         .collect();
     let policy = row.policy(periods);
     let mut flow = Flow::new(row.on_hand - row.open_backorders, &open);
@@ -629,7 +625,7 @@ impl PlanRow {
 }
 /// First day the mean forecast takes the projected available stock below zero, with open
 /// purchase orders received when due; `None` when it lasts the horizon.
-fn project_stockout(c: &Context, i: usize, start: f64, receipts: &[(NaiveDate, f64)]) -> Option<NaiveDate> {
+fn project_stockout(c: &Context, i: usize, start: f64, receipts: &[Incoming]) -> Option<NaiveDate> {
     if start < 0.0 {
         return Some(c.as_of);
     }
@@ -638,7 +634,7 @@ fn project_stockout(c: &Context, i: usize, start: f64, receipts: &[(NaiveDate, f
     for t in 0..f.mean.len() {
         let from = c.set.future_start(t).max(c.as_of);
         let to = c.set.future_start(t + 1);
-        avail += receipts.iter().filter(|(d, _)| *d >= from && *d < to).map(|(_, q)| q).sum::<f64>();
+        avail += receipts.iter().filter(|x| x.due >= from && x.due < to).map(|x| x.qty).sum::<f64>();
         let demand = f.mean[t];
         if demand > avail && demand > 0.0 {
             let days = (to - from).num_days() as f64;
@@ -832,8 +828,8 @@ pub fn plan_some(
     if no_history > 0 {
         warnings.push(format!("{no_history} item(s) have no sales before the as-of date: demand taken as 0"));
     }
-    let Context { levels, sched: incoming, prior, .. } = ctx;
-    Plan { rows, by_period, projections, lead_times: lts, levels, incoming, prior, warnings }
+    let Context { levels, sched: incoming, .. } = ctx;
+    Plan { rows, by_period, projections, lead_times: lts, levels, incoming, warnings }
 }
 
 #[cfg(test)]

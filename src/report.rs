@@ -108,6 +108,29 @@ fn safe_name(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
+/// A table of three KPIs per scope (a supplier, a location): `heads` are the column titles,
+/// `scopes` the (label, KPI scope) of each row; `-` where a KPI is missing.
+fn scope_table(html: &mut String, k: &Kpis, heads: [&str; 4], scopes: &[(&str, String)], kpis: [&str; 3]) {
+    let _ = writeln!(html, "<table><tr>{}</tr>", heads.map(|h| format!("<th>{h}</th>")).concat());
+    for (label, scope) in scopes {
+        let v = |kpi: &str| {
+            k.rows
+                .iter()
+                .find(|x| &x.scope == scope && x.kpi == kpi)
+                .map_or(String::from("-"), |x| format!("{:.1}", x.value))
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(label),
+            v(kpis[0]),
+            v(kpis[1]),
+            v(kpis[2])
+        );
+    }
+    html.push_str("</table>\n");
+}
+
 /// Draws every chart and writes `index.html` (plus `kpis` are written by the caller).
 pub fn write(out: &Path, r: &ReportInput, extra: &Extra) -> Result<Vec<PathBuf>> {
     let dir = out.join("charts");
@@ -362,7 +385,7 @@ td.t {{ text-align: left; }}
             k.unit
         );
     }
-    html.push_str("</table>\n<table><tr><th>supplier</th><th>on time, %</th><th>lead time, days</th><th>days vs planned</th></tr>\n");
+    html.push_str("</table>\n");
     let mut sup_names: Vec<&str> = r
         .kpis
         .rows
@@ -371,49 +394,25 @@ td.t {{ text-align: left; }}
         .map(|k| k.scope.as_str())
         .collect();
     sup_names.dedup();
-    for sup in sup_names {
-        let v = |kpi: &str| {
-            r.kpis
-                .rows
-                .iter()
-                .find(|k| k.scope == sup && k.kpi == kpi)
-                .map_or(String::from("-"), |k| format!("{:.1}", k.value))
-        };
-        let _ = writeln!(
-            html,
-            "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(sup),
-            v("supplier_on_time_rate"),
-            v("supplier_lead_time_days"),
-            v("supplier_days_vs_planned")
-        );
-    }
-    html.push_str("</table>\n");
+    let sups: Vec<(&str, String)> = sup_names.iter().map(|s| (*s, s.to_string())).collect();
+    scope_table(
+        &mut html,
+        r.kpis,
+        ["supplier", "on time, %", "lead time, days", "days vs planned"],
+        &sups,
+        ["supplier_on_time_rate", "supplier_lead_time_days", "supplier_days_vs_planned"],
+    );
     let mut loc_names: Vec<&str> = r.kpis.rows.iter().filter_map(|k| k.scope.strip_prefix("location:")).collect();
     loc_names.dedup();
     if !loc_names.is_empty() {
-        html.push_str(
-            "<table><tr><th>location</th><th>orders</th><th>backorder rate, %</th><th>fill rate, %</th></tr>\n",
+        let locs: Vec<(&str, String)> = loc_names.iter().map(|l| (*l, format!("location:{l}"))).collect();
+        scope_table(
+            &mut html,
+            r.kpis,
+            ["location", "orders", "backorder rate, %", "fill rate, %"],
+            &locs,
+            ["orders", "backorder_rate", "unit_fill_rate"],
         );
-        for loc in loc_names {
-            let scope = format!("location:{loc}");
-            let v = |kpi: &str| {
-                r.kpis
-                    .rows
-                    .iter()
-                    .find(|k| k.scope == scope && k.kpi == kpi)
-                    .map_or(String::from("-"), |k| format!("{:.1}", k.value))
-            };
-            let _ = writeln!(
-                html,
-                "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(loc),
-                v("orders"),
-                v("backorder_rate"),
-                v("unit_fill_rate")
-            );
-        }
-        html.push_str("</table>\n");
     }
     html.push_str("</div>\n");
     html.push_str("<h2>Suggested purchase orders</h2>\n");

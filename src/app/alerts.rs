@@ -21,9 +21,8 @@ pub struct FollowUps {
 pub(super) fn follow_ups(ds: &Dataset, p: &Plan, k: &Kpis, settings: &Settings, as_of: NaiveDate) -> FollowUps {
     let planned: HashMap<u32, &PlanRow> = p.rows.iter().map(|r| (r.sku_index, r)).collect();
     // Lines of SKUs that are not planned (missing from items) are warned about on reading.
-    let backs: Vec<_> = ds.backorders.iter().flatten().filter(|b| planned.contains_key(&b.sku)).cloned().collect();
     let mut etas = etas(
-        &backs,
+        ds.backorders.iter().flatten().filter(|b| planned.contains_key(&b.sku)),
         as_of,
         |s| planned.get(&s).map_or(0.0, |r| r.on_hand),
         &p.incoming,
@@ -54,10 +53,8 @@ pub(super) fn follow_ups(ds: &Dataset, p: &Plan, k: &Kpis, settings: &Settings, 
 
 /// `backorder_eta.csv` columns.
 pub(super) fn eta_table(ds: &Dataset, e: &[Eta]) -> Table {
-    let key = |s: u32| crate::ingest::split_key(ds.skus.name(s));
     Table::new()
-        .text("sku", e.iter().map(|x| key(x.sku).0))
-        .text("location", e.iter().map(|x| key(x.sku).1))
+        .sku_location(e.iter().map(|x| ds.skus.name(x.sku)))
         .text("order_id", e.iter().map(|x| x.order_id.as_str()))
         .date("date", e.iter().map(|x| x.date))
         .num("qty", e.iter().map(|x| x.qty))
@@ -72,8 +69,7 @@ pub(super) fn eta_table(ds: &Dataset, e: &[Eta]) -> Table {
 /// `alerts.csv` columns.
 pub(super) fn alert_table(a: &[Alert]) -> Table {
     Table::new()
-        .text("sku", a.iter().map(|x| crate::ingest::split_key(&x.sku).0))
-        .text("location", a.iter().map(|x| crate::ingest::split_key(&x.sku).1))
+        .sku_location(a.iter().map(|x| x.sku.as_str()))
         .text("kind", a.iter().map(|x| x.kind))
         .text("severity", a.iter().map(|x| x.severity.name()))
         .opt_num("value", a.iter().map(|x| x.value))
@@ -92,7 +88,7 @@ pub(super) fn risk_check(ds: &Dataset, p: &Plan, as_of: NaiveDate) -> Result<Opt
     let mut seen: HashMap<&str, (bool, Option<NaiveDate>)> = HashMap::new();
     let (source, dated) = if let Some((path, fmt)) = locate(&ds.dir, "outcomes")? {
         let o = read_outcomes(&path, fmt)?;
-        let planned: HashMap<&str, &str> = p.rows.iter().map(|r| (r.sku.as_str(), r.sku.as_str())).collect();
+        let planned: std::collections::HashSet<&str> = p.rows.iter().map(|r| r.sku.as_str()).collect();
         for (sku, hit, first) in &o {
             if let Some(k) = planned.get(sku.as_str()) {
                 seen.insert(k, (*hit, *first));

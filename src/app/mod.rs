@@ -230,10 +230,8 @@ fn write_forecast(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Res
     let rows: Vec<(u32, usize)> = skus.iter().flat_map(|&s| (0..h).map(move |t| (s, t))).collect();
     let q: Vec<[f64; 7]> = rows.iter().map(|&(s, t)| f.fc.quantiles(s as usize, t)).collect();
     let sku = |s: u32| &f.fc.skus[s as usize];
-    let key = |s: u32| crate::ingest::split_key(ds.skus.name(s));
     let mut t = Table::new()
-        .text("sku", rows.iter().map(|&(s, _)| key(s).0))
-        .text("location", rows.iter().map(|&(s, _)| key(s).1))
+        .sku_location(rows.iter().map(|&(s, _)| ds.skus.name(s)))
         .date("period_start", rows.iter().map(|&(_, t)| f.set.future_start(t)))
         .text("model", rows.iter().map(|&(s, _)| sku(s).model.as_str()))
         .text("class", rows.iter().map(|&(s, _)| sku(s).class.name()))
@@ -250,10 +248,8 @@ fn write_models(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Resul
     let sku = |s: u32| &f.fc.skus[s as usize];
     let pat: Vec<Option<crate::forecast::Pattern>> =
         skus.iter().map(|&s| pattern(&f.set.series[s as usize].values)).collect();
-    let key = |s: u32| crate::ingest::split_key(ds.skus.name(s));
     let t = Table::new()
-        .text("sku", skus.iter().map(|&s| key(s).0))
-        .text("location", skus.iter().map(|&s| key(s).1))
+        .sku_location(skus.iter().map(|&s| ds.skus.name(s)))
         .text("class", skus.iter().map(|&s| sku(s).class.name()))
         .text("model", skus.iter().map(|&s| sku(s).model.as_str()))
         .int("history_periods", skus.iter().map(|&s| sku(s).history as u64))

@@ -31,8 +31,7 @@ pub struct PlanSummary {
 /// `policy.csv` / `proposals.csv` columns.
 pub fn plan_table(rows: &[&PlanRow]) -> Table {
     Table::new()
-        .text("sku", rows.iter().map(|r| split_key(&r.sku).0))
-        .text("location", rows.iter().map(|r| split_key(&r.sku).1))
+        .sku_location(rows.iter().map(|r| r.sku.as_str()))
         .text("po_number", rows.iter().map(|r| r.po_number.as_str()))
         .text("supplier", rows.iter().map(|r| r.supplier.as_str()))
         .text("abc", rows.iter().map(|r| r.abc.to_string()))
@@ -84,8 +83,7 @@ pub fn plan_table(rows: &[&PlanRow]) -> Table {
 pub(super) fn period_table(p: &Plan) -> Table {
     let r = &p.by_period;
     Table::new()
-        .text("sku", r.iter().map(|x| split_key(&x.sku).0))
-        .text("location", r.iter().map(|x| split_key(&x.sku).1))
+        .sku_location(r.iter().map(|x| x.sku.as_str()))
         .date("period_start", r.iter().map(|x| x.period_start))
         .num("demand", r.iter().map(|x| x.demand))
         .num("protection_demand", r.iter().map(|x| x.protection_demand))
@@ -131,8 +129,7 @@ pub(super) fn lead_time_table(ds: &Dataset, p: &Plan) -> Table {
     }
     Table::new()
         .text("scope", rows.iter().map(|r| r.scope))
-        .text("sku", rows.iter().map(|r| split_key(&r.sku).0))
-        .text("location", rows.iter().map(|r| split_key(&r.sku).1))
+        .sku_location(rows.iter().map(|r| r.sku.as_str()))
         .text("supplier", rows.iter().map(|r| r.supplier))
         .int("receipts", rows.iter().map(|r| r.st.map_or(0, |s| s.receipts as u64)))
         .opt_num("mean_days", rows.iter().map(|r| r.st.map(|s| r3(s.mean))))
@@ -148,36 +145,29 @@ pub(super) fn lead_time_table(ds: &Dataset, p: &Plan) -> Table {
 }
 
 pub(super) fn po_summary_table(orders: &[&PlanRow]) -> Table {
-    let mut by: Vec<(String, String, usize, f64, f64, NaiveDate, NaiveDate)> = Vec::new();
+    // Per suggested order: its first line (number, supplier, location, date), lines, units,
+    // value and the last arrival.
+    let mut by: Vec<(&PlanRow, usize, f64, f64, NaiveDate)> = Vec::new();
     for r in orders {
-        match by.iter_mut().find(|x| x.0 == r.po_number) {
+        match by.iter_mut().find(|x| x.0.po_number == r.po_number) {
             Some(x) => {
-                x.2 += 1;
-                x.3 += r.order_qty;
-                x.4 += r.order_value;
-                x.6 = x.6.max(r.expected_arrival);
+                x.1 += 1;
+                x.2 += r.order_qty;
+                x.3 += r.order_value;
+                x.4 = x.4.max(r.expected_arrival);
             }
-            None => by.push((
-                r.po_number.clone(),
-                r.supplier.clone(),
-                1,
-                r.order_qty,
-                r.order_value,
-                r.order_date,
-                r.expected_arrival,
-            )),
+            None => by.push((r, 1, r.order_qty, r.order_value, r.expected_arrival)),
         }
     }
-    let location = |po: &str| orders.iter().find(|r| r.po_number == po).map_or("", |r| split_key(&r.sku).1);
     Table::new()
-        .text("po_number", by.iter().map(|x| x.0.as_str()))
-        .text("supplier", by.iter().map(|x| x.1.as_str()))
-        .text("location", by.iter().map(|x| location(&x.0)))
-        .int("lines", by.iter().map(|x| x.2 as u64))
-        .num("units", by.iter().map(|x| r3(x.3)))
-        .num("order_value", by.iter().map(|x| (x.4 * 100.0).round() / 100.0))
-        .date("order_date", by.iter().map(|x| x.5))
-        .date("last_expected_arrival", by.iter().map(|x| x.6))
+        .text("po_number", by.iter().map(|x| x.0.po_number.as_str()))
+        .text("supplier", by.iter().map(|x| x.0.supplier.as_str()))
+        .text("location", by.iter().map(|x| split_key(&x.0.sku).1))
+        .int("lines", by.iter().map(|x| x.1 as u64))
+        .num("units", by.iter().map(|x| r3(x.2)))
+        .num("order_value", by.iter().map(|x| (x.3 * 100.0).round() / 100.0))
+        .date("order_date", by.iter().map(|x| x.0.order_date))
+        .date("last_expected_arrival", by.iter().map(|x| x.4))
 }
 
 /// Targets of the service trade-off curve.
