@@ -669,11 +669,15 @@ impl Dataset {
                 ));
             }
         }
+        // Codes of the SKUs, once each and sorted, that items does not have.
+        let missing = |skus: &mut dyn Iterator<Item = u32>| {
+            let mut v: Vec<&str> = skus.filter(|s| !items.contains_key(s)).map(|s| self.skus.name(s)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
         if let Some(backs) = &self.backorders {
-            let mut unknown: Vec<&str> =
-                backs.iter().filter(|b| !items.contains_key(&b.sku)).map(|b| self.skus.name(b.sku)).collect();
-            unknown.sort_unstable();
-            unknown.dedup();
+            let unknown = missing(&mut backs.iter().map(|b| b.sku));
             if !unknown.is_empty() {
                 let lines = backs.iter().filter(|b| !items.contains_key(&b.sku)).count();
                 self.warnings.push(format!(
@@ -684,10 +688,7 @@ impl Dataset {
             }
         }
         if let Some(pos) = &self.purchase_orders {
-            let mut unknown: Vec<&str> =
-                pos.iter().filter(|p| !items.contains_key(&p.sku)).map(|p| self.skus.name(p.sku)).collect();
-            unknown.sort_unstable();
-            unknown.dedup();
+            let unknown = missing(&mut pos.iter().map(|p| p.sku));
             if !unknown.is_empty() {
                 self.warnings.push(format!(
                     "{} SKU(s) in purchase_orders are missing from items and are ignored: {}",
