@@ -60,6 +60,8 @@ pub struct ConfigFile {
     pub paths: Option<usize>,
     /// Alert thresholds.
     pub alerts: Option<AlertSettings>,
+    /// How each input table is read: file, column names, date layouts, ... (`[files.NAME]`).
+    pub files: Option<crate::source::FileSpecs>,
 }
 
 /// Alert thresholds (the `[alerts]` table); every key has a default.
@@ -206,6 +208,8 @@ pub struct Settings {
     pub paths: usize,
     /// Alert thresholds.
     pub alerts: AlertSettings,
+    /// How each input table is read (`[files.NAME]`).
+    pub files: crate::source::FileSpecs,
 }
 
 impl Default for Settings {
@@ -227,6 +231,7 @@ impl Default for Settings {
             scenarios: Vec::new(),
             paths: 300,
             alerts: AlertSettings::default(),
+            files: crate::source::FileSpecs::new(),
         }
     }
 }
@@ -316,8 +321,20 @@ impl Settings {
             return Err(bad("paths", paths, "a number of simulated futures from 10 to 100000"));
         }
         let alerts = pick!(alerts).unwrap_or_default().checked()?;
+        let files = pick!(files).unwrap_or_default();
+        for (name, spec) in &files {
+            if !crate::ingest::TABLES.contains(&name.as_str()) {
+                return Err(bad(
+                    &format!("files.{name}"),
+                    name,
+                    &format!("one of the input tables: {}", crate::ingest::TABLES.join(", ")),
+                ));
+            }
+            spec.check(name)?;
+        }
         Ok(Settings {
             alerts,
+            files,
             sales_are,
             period,
             horizon,
@@ -375,6 +392,20 @@ mod tests {
         let e = Settings::from_parts(&c, &ConfigFile::default()).unwrap_err().to_string();
         assert!(e.contains("alerts.max_backorder_rate"), "{e}");
         assert!(toml::from_str::<ConfigFile>("[alerts]\nbackorder_days = 3\n").is_err());
+    }
+
+    #[test]
+    fn file_settings_name_known_tables_and_valid_values() {
+        let text = "[files.purchase_orders]\npath = \"po.csv\"\ndate_formats = [\"%d-%b-%y\"]\non_bad_rows = \"skip\"\n[files.purchase_orders.columns]\npo_id = \"PO / SO #\"\n";
+        let c: ConfigFile = toml::from_str(text).unwrap();
+        let s = Settings::from_parts(&c, &ConfigFile::default()).unwrap();
+        assert_eq!(s.files["purchase_orders"].columns["po_id"], "PO / SO #");
+        assert!(s.files["purchase_orders"].skips_bad_rows());
+        for bad in ["[files.purchase_order]\npath = \"x.csv\"\n", "[files.sales]\non_bad_rows = \"drop\"\n"] {
+            let c: ConfigFile = toml::from_str(bad).unwrap();
+            assert!(Settings::from_parts(&c, &ConfigFile::default()).is_err(), "{bad}");
+        }
+        assert!(toml::from_str::<ConfigFile>("[files.sales]\ncolumn = {}\n").is_err());
     }
 
     #[test]

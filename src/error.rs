@@ -35,7 +35,7 @@ pub enum Error {
     #[error("data folder `{}` does not exist", .0.display())]
     MissingDir(PathBuf),
     /// A required input file is absent.
-    #[error("no `{name}` file in `{}`: expected `{name}.csv` or `{name}.parquet`", dir.display())]
+    #[error("no `{name}` file in `{}`: expected `{name}.csv`, `{name}.parquet` or `{name}.xlsx` (or a `path` in [files.{name}] of the settings)", dir.display())]
     MissingFile {
         /// Logical file name (`sales`, `items`, ...).
         name: String,
@@ -43,7 +43,7 @@ pub enum Error {
         dir: PathBuf,
     },
     /// Both a CSV and a Parquet version exist, so which to read is ambiguous.
-    #[error("both `{name}.csv` and `{name}.parquet` are in `{}`: keep one", dir.display())]
+    #[error("more than one `{name}` file (.csv, .parquet, .xlsx) is in `{}`: keep one", dir.display())]
     AmbiguousFile {
         /// Logical file name.
         name: String,
@@ -57,6 +57,19 @@ pub enum Error {
         path: PathBuf,
         /// Problems found, in file order.
         problems: Vec<Problem>,
+    },
+    /// Required columns are missing; `suggestion` is a ready `[files.NAME.columns]` block.
+    #[error(
+        "{}\nTo read the file as it is, name its columns in replen.toml (check the guesses):\n{suggestion}",
+        format_problems(path, problems)
+    )]
+    Columns {
+        /// File with the problems.
+        path: PathBuf,
+        /// One problem per missing column.
+        problems: Vec<Problem>,
+        /// The mapping block, with guesses from the header.
+        suggestion: String,
     },
     /// The file could not be read at all (permissions, corrupt Parquet, ...).
     #[error("cannot read `{}`", path.display())]
@@ -126,6 +139,7 @@ impl Error {
                 | Error::MissingFile { .. }
                 | Error::AmbiguousFile { .. }
                 | Error::Invalid { .. }
+                | Error::Columns { .. }
                 | Error::Setting { .. }
                 | Error::Read { .. }
                 | Error::ReadText { .. }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::ingest::Format;
-use crate::output::{write_csv, write_parquet, Table};
+use crate::output::{write_csv, write_parquet, write_xlsx, Table};
 use crate::period::add_days;
 use crate::policy::round_order;
 
@@ -362,12 +362,14 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
     let ext = match s.format {
         Format::Csv => "csv",
         Format::Parquet => "parquet",
+        Format::Excel => "xlsx",
     };
     let write = |t: Table, file: &str| -> Result<()> {
         let p = out.join(format!("{file}.{ext}"));
         match s.format {
             Format::Csv => write_csv(t, &p),
             Format::Parquet => write_parquet(t, &p),
+            Format::Excel => write_xlsx(vec![(file, t)], &p),
         }
     };
     let mut summary = GenSummary::default();

@@ -1,115 +1,246 @@
-//! Reading and validating the input folder. Files are read with polars (CSV or Parquet, chosen by
-//! extension) as text columns, then every cell is parsed here with its row number in hand, so a
-//! planner is told the file, row, column and value of each problem. What comes out are plain
-//! typed tables; polars stays at this edge.
+//! Reading and validating the input folder. Files are read with polars (CSV, Parquet or Excel,
+//! see [`crate::source`]) as text columns, then every cell is parsed here with its row number in
+//! hand, so a planner is told the file, row, column and value of each problem. What comes out
+//! are plain typed tables; polars stays at this edge.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use crate::error::{Error, Problem, Result};
 use crate::period::parse_date;
+use crate::source::{invalid, readable, suggest_columns};
+pub use crate::source::{locate, require, FileSpecs, Format, Source};
 
-/// File format, chosen by extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Comma-separated text with a header row.
-    Csv,
-    /// Apache Parquet.
-    Parquet,
+/// Names of the input tables (`[files.NAME]` in the settings).
+pub const TABLES: [&str; 8] =
+    ["sales", "backorders", "items", "inventory", "purchase_orders", "events", "item_locations", "outcomes"];
+
+/// Dates outside these years are refused as typos (a year 1800 would add centuries of zeros).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
+/// Numbers above this are refused as typos (1e300 units would turn every KPI to nonsense).
+pub const MAX_NUMBER: f64 = 1e12;
+
+/// A row left out of a table read with `on_bad_rows = "skip"`: one line per problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    /// File name.
+    pub file: String,
+    /// 1-based data row (the header is not counted).
+    pub row: usize,
+    /// Column of the problem.
+    pub column: String,
+    /// The cell as read.
+    pub value: String,
+    /// What is wrong.
+    pub problem: String,
 }
 
-/// Finds `name.csv` or `name.parquet` in `dir`. `Ok(None)` when neither exists.
-pub fn locate(dir: &Path, name: &str) -> Result<Option<(PathBuf, Format)>> {
-    if !dir.is_dir() {
-        return Err(Error::MissingDir(dir.to_path_buf()));
-    }
-    let csv = dir.join(format!("{name}.csv"));
-    let pq = dir.join(format!("{name}.parquet"));
-    match (csv.is_file(), pq.is_file()) {
-        (true, true) => Err(Error::AmbiguousFile { name: name.into(), dir: dir.into() }),
-        (true, false) => Ok(Some((csv, Format::Csv))),
-        (false, true) => Ok(Some((pq, Format::Parquet))),
-        (false, false) => Ok(None),
-    }
-}
-
-/// Like [`locate`] but the file must exist.
-pub fn require(dir: &Path, name: &str) -> Result<(PathBuf, Format)> {
-    locate(dir, name)?.ok_or_else(|| Error::MissingFile { name: name.into(), dir: dir.into() })
-}
-
-/// A file read as text columns, keyed by canonical (lower-case, trimmed) column name.
+/// A file read as text columns, keyed by contract (lower-case) column name, with the settings
+/// that say how its cells are written.
 struct RawTable {
+    path: PathBuf,
+    file: String,
     rows: usize,
     cols: HashMap<String, StringChunked>,
+    /// The file's 1-based data row of each row kept, when blank rows were left out.
+    row_no: Option<Vec<usize>>,
+    null_values: Vec<String>,
+    date_formats: Vec<String>,
+    decimal_comma: bool,
+    skip: bool,
 }
 
 impl RawTable {
-    /// Reads the `required` and present `optional` columns of a file as text.
-    fn read(path: &Path, format: Format, required: &[&str], optional: &[&str]) -> Result<RawTable> {
-        let read_err = |source| Error::Read { path: path.to_path_buf(), source };
-        let meta = std::fs::metadata(path).map_err(|e| Error::Read {
-            path: path.to_path_buf(),
-            source: PolarsError::IO { error: e.into(), msg: None },
-        })?;
-        if meta.len() == 0 {
-            return Err(invalid(path, None, None, "the file is empty: expected a header row and data rows".into()));
-        }
-        let pl_path = PlRefPath::new(path.to_string_lossy().as_ref());
-        let mut lf = match format {
-            Format::Csv => LazyCsvReader::new(pl_path)
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .with_missing_is_null(true)
-                .finish()
-                .map_err(read_err)?,
-            Format::Parquet => LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()).map_err(read_err)?,
+    /// Reads the `required` and present `optional` columns of a table as text: the settings'
+    /// column mapping first, then the contract names (any case). Blank rows are left out.
+    fn read(src: &Source, required: &[&str], optional: &[&str]) -> Result<RawTable> {
+        let path = &src.path;
+        let read_err = |source| Error::Read { path: path.clone(), source };
+        let mut lf = crate::source::frame(src)?;
+        let schema = match lf.collect_schema() {
+            Ok(s) => s,
+            Err(e) => return Err(csv_failure(src).unwrap_or(read_err(e))),
         };
-        let schema = lf.collect_schema().map_err(read_err)?;
-        // Canonical name -> name in the file.
+        let header: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+        let contract: Vec<&str> = required.iter().chain(optional).copied().collect();
+        // Contract name -> name in the file.
         let mut present: HashMap<String, String> = HashMap::new();
-        for name in schema.iter_names() {
-            present.entry(name.trim().to_ascii_lowercase()).or_insert_with(|| name.to_string());
+        for (c, file_col) in &src.spec.columns {
+            if !contract.contains(&c.as_str()) {
+                return Err(Error::Setting {
+                    name: format!("files.{}.columns.{c}", src.name),
+                    value: file_col.clone(),
+                    expected: format!("a column of `{}`: {}", src.name, contract.join(", ")),
+                });
+            }
+            let found = header
+                .iter()
+                .find(|h| *h == file_col)
+                .or_else(|| header.iter().find(|h| h.trim().eq_ignore_ascii_case(file_col.trim())));
+            match found {
+                Some(h) => present.insert(c.clone(), h.clone()),
+                None => {
+                    return Err(invalid(
+                        path,
+                        None,
+                        Some(file_col),
+                        format!(
+                            "the settings map `{c}` to column `{file_col}`, which the header does not have (it has {})",
+                            quoted(&header)
+                        ),
+                    ))
+                }
+            };
+        }
+        let mut dups: Vec<String> = Vec::new();
+        for name in &header {
+            // polars names a repeated header `name_duplicated_N`.
+            let canon = name.split("_duplicated_").next().unwrap_or(name).trim().to_ascii_lowercase();
+            if !contract.contains(&canon.as_str()) || src.spec.columns.contains_key(&canon) {
+                continue;
+            }
+            match present.get(&canon) {
+                Some(first) if first != name => {
+                    let shown = name.split("_duplicated_").next().unwrap_or(name);
+                    dups.push(format!("`{first}` and `{shown}`"));
+                }
+                Some(_) => {}
+                None => {
+                    present.insert(canon, name.clone());
+                }
+            }
+        }
+        if !dups.is_empty() {
+            return Err(invalid(
+                path,
+                None,
+                None,
+                format!(
+                    "the header names a column twice ({}): keep one, or name the one to read in [files.{}.columns]",
+                    dups.join(", "),
+                    src.name
+                ),
+            ));
         }
         let missing: Vec<&str> = required.iter().copied().filter(|c| !present.contains_key(*c)).collect();
         if !missing.is_empty() {
-            let found: Vec<String> = schema.iter_names().map(|n| format!("`{n}`")).collect();
+            // The header is listed once, with the first missing column.
             let problems = missing
                 .iter()
-                .map(|c| Problem {
+                .enumerate()
+                .map(|(k, c)| Problem {
                     row: None,
                     column: Some((*c).to_string()),
-                    message: format!("required column `{c}` is missing (the header has {})", found.join(", ")),
+                    message: if k == 0 {
+                        format!("required column `{c}` is missing (the header has {})", quoted(&header))
+                    } else {
+                        format!("required column `{c}` is missing")
+                    },
                 })
                 .collect();
-            return Err(Error::Invalid { path: path.to_path_buf(), problems });
+            let absent: Vec<&str> = optional.iter().copied().filter(|c| !present.contains_key(*c)).collect();
+            let suggestion = suggest_columns(&src.name, &missing, &absent, &header);
+            return Err(Error::Columns { path: path.clone(), problems, suggestion });
         }
-        let wanted: Vec<(&str, &String)> =
-            required.iter().chain(optional.iter()).filter_map(|c| present.get(*c).map(|orig| (*c, orig))).collect();
+        let wanted: Vec<(&str, &String)> = contract.iter().filter_map(|c| present.get(*c).map(|o| (*c, o))).collect();
+        for (canon, orig) in &wanted {
+            let dtype = schema.get(orig.as_str()).cloned().unwrap_or(DataType::Null);
+            if !readable(&dtype) {
+                return Err(invalid(
+                    path,
+                    None,
+                    Some(canon),
+                    format!("column `{orig}` holds {dtype} values, which replen cannot read: store it as text, numbers or dates"),
+                ));
+            }
+        }
         let exprs: Vec<Expr> =
             wanted.iter().map(|(canon, orig)| col(orig.as_str()).cast(DataType::String).alias(*canon)).collect();
-        let df = lf.select(exprs).collect().map_err(read_err)?;
-        let rows = df.height();
-        if rows == 0 {
-            return Err(invalid(path, None, None, "the file has a header but no data rows".into()));
-        }
+        let df = match lf.select(exprs).collect() {
+            Ok(df) => df,
+            Err(e) => return Err(csv_failure(src).unwrap_or(read_err(e))),
+        };
         let mut cols = HashMap::new();
-        for (canon, _) in wanted {
+        for (canon, _) in &wanted {
             let s = df.column(canon).and_then(|c| c.str().cloned()).map_err(read_err)?;
             cols.insert(canon.to_string(), s);
         }
-        Ok(RawTable { rows, cols })
+        let mut t = RawTable {
+            path: path.clone(),
+            file: src.file_name(),
+            rows: df.height(),
+            cols,
+            row_no: None,
+            null_values: src.spec.null_values.iter().map(|v| v.trim().to_string()).collect(),
+            date_formats: src.spec.date_formats.clone(),
+            decimal_comma: src.spec.decimal_comma,
+            skip: src.spec.skips_bad_rows(),
+        };
+        t.drop_blank_rows();
+        if t.rows == 0 {
+            return Err(invalid(path, None, None, "the file has a header but no data rows".into()));
+        }
+        Ok(t)
+    }
+
+    /// Leaves out rows whose every cell read is empty (blank lines), keeping the file's row
+    /// numbers of the others for messages.
+    fn drop_blank_rows(&mut self) {
+        let mut keep = vec![false; self.rows];
+        for ca in self.cols.values() {
+            for (k, v) in keep.iter_mut().zip(ca.iter()) {
+                *k = *k || v.is_some_and(|s| !self.is_null(s));
+            }
+        }
+        if keep.iter().all(|k| *k) {
+            return;
+        }
+        let mask: BooleanChunked = keep.iter().copied().collect();
+        for ca in self.cols.values_mut() {
+            if let Ok(kept) = ca.filter(&mask) {
+                *ca = kept;
+            }
+        }
+        self.row_no = Some(keep.iter().enumerate().filter(|(_, k)| **k).map(|(i, _)| i + 1).collect());
+        self.rows = keep.iter().filter(|k| **k).count();
+    }
+
+    /// True for a cell that counts as empty: blank, or one of the settings' null values.
+    fn is_null(&self, s: &str) -> bool {
+        let s = s.trim();
+        s.is_empty() || self.null_values.iter().any(|n| n == s)
+    }
+
+    /// The file's data row of row `i`.
+    fn row(&self, i: usize) -> usize {
+        self.row_no.as_ref().map_or(i + 1, |r| r[i])
+    }
+
+    /// The text of one cell, as read.
+    fn raw(&self, column: &str, i: usize) -> String {
+        self.cols.get(column).and_then(|ca| ca.get(i)).unwrap_or_default().to_string()
+    }
+
+    /// True when polars may cast whole columns: no null values or decimal commas to honour.
+    fn plain(&self) -> bool {
+        self.null_values.is_empty() && !self.decimal_comma
     }
 
     /// The `date` column as ISO dates and the `number` column as non-negative numbers, cast
-    /// by polars; `None` when any cell is empty, not exactly `YYYY-MM-DD`, or not a plain
-    /// non-negative number (the cell-by-cell check then names it).
+    /// by polars; `None` when any cell is empty, not exactly `YYYY-MM-DD`, outside the years
+    /// allowed, or not a plain non-negative number in range (the cell-by-cell check then names
+    /// it).
     fn typed_dates_and_numbers(&self, date: &str, number: &str) -> Option<(Vec<NaiveDate>, Vec<f64>)> {
         let (d, q) = (self.cols.get(date)?, self.cols.get(number)?);
-        if d.null_count() > 0 || q.null_count() > 0 || !d.iter().all(|v| v.is_some_and(|s| s.len() == 10)) {
+        if !self.plain()
+            || d.null_count() > 0
+            || q.null_count() > 0
+            || !d.iter().all(|v| v.is_some_and(|s| s.len() == 10))
+        {
             return None;
         }
         let df = DataFrame::new_infer_height(vec![
@@ -129,9 +260,11 @@ impl RawTable {
             .into_no_null_iter()
             .map(|x| epoch.checked_add_signed(chrono::TimeDelta::days(x.into())))
             .collect();
+        let dates = dates?;
         let qty: Vec<f64> = q.into_no_null_iter().collect();
-        qty.iter().all(|x| x.is_finite() && *x >= 0.0).then_some(())?;
-        Some((dates?, qty))
+        qty.iter().all(|x| x.is_finite() && *x >= 0.0 && *x <= MAX_NUMBER).then_some(())?;
+        dates.iter().all(|d| YEARS.contains(&d.year())).then_some(())?;
+        Some((dates, qty))
     }
 
     /// With a `location` column, each row's `sku` becomes the planning key `SKU @ LOCATION`
@@ -146,7 +279,8 @@ impl RawTable {
             .iter()
             .zip(loc.iter())
             .map(|(k, l)| {
-                match (k.map(str::trim).filter(|k| !k.is_empty()), l.map(str::trim).filter(|l| !l.is_empty())) {
+                let k = k.filter(|k| !self.is_null(k)).map(str::trim);
+                match (k, l.filter(|l| !self.is_null(l)).map(str::trim)) {
                     (Some(k), Some(l)) => Some(location_key(k, l)),
                     (k, _) => k.map(String::from),
                 }
@@ -159,38 +293,92 @@ impl RawTable {
         self.cols.contains_key(c)
     }
 
-    /// Text cells of a column (trimmed; empty cells as `None`). Absent columns give all `None`.
+    /// Text cells of a column (trimmed; empty cells and null values as `None`). Absent columns
+    /// give all `None`.
     fn cells<'a>(&'a self, c: &str) -> Box<dyn Iterator<Item = Option<&'a str>> + 'a> {
         match self.cols.get(c) {
-            Some(ca) => Box::new(ca.iter().map(|v| v.map(str::trim).filter(|s| !s.is_empty()))),
+            Some(ca) => Box::new(ca.iter().map(|v| v.map(str::trim).filter(|s| !self.is_null(s)))),
             None => Box::new(std::iter::repeat_n(None, self.rows)),
         }
     }
 }
 
-fn invalid(path: &Path, row: Option<usize>, column: Option<&str>, message: String) -> Error {
-    Error::Invalid {
-        path: path.to_path_buf(),
-        problems: vec![Problem { row, column: column.map(Into::into), message }],
+/// The first ragged row of a CSV that polars could not read, when that is what went wrong.
+fn csv_failure(src: &Source) -> Option<Error> {
+    (src.format == Format::Csv).then(|| crate::source::explain_csv_failure(src)).flatten()
+}
+
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// A number written with a decimal comma: `1.234,5` or `1 234,5` is 1234.5; `1.234` (dots
+/// grouping thousands) is 1234; anything else as written.
+fn parse_decimal_comma(s: &str) -> Option<f64> {
+    let grouped = |s: &str, sep: char| {
+        let mut parts = s.trim_start_matches('-').split(sep);
+        parts.next().is_some_and(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+            && parts.all(|p| p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let s = s.replace([' ', '\u{a0}', '\u{202f}'], "");
+    if s.contains(',') {
+        let (int, frac) = s.rsplit_once(',')?;
+        let int = if int.contains('.') { grouped(int, '.').then(|| int.replace('.', ""))? } else { int.to_string() };
+        return format!("{int}.{frac}").parse().ok();
     }
+    if s.contains('.') && grouped(&s, '.') {
+        return s.replace('.', "").parse().ok();
+    }
+    s.parse().ok()
 }
 
-/// Collects cell problems of one file while parsing it.
-struct Check {
-    path: PathBuf,
+/// A date in one of `formats` (chrono), with or without a time of day.
+fn parse_with(s: &str, formats: &[String]) -> Option<NaiveDate> {
+    formats.iter().find_map(|f| {
+        NaiveDate::parse_from_str(s, f)
+            .ok()
+            .or_else(|| chrono::NaiveDateTime::parse_from_str(s, f).ok().map(|t| t.date()))
+    })
+}
+
+/// Collects cell problems of one file while parsing it. With `on_bad_rows = "skip"` a problem
+/// rejects its row instead.
+struct Check<'t> {
+    t: &'t RawTable,
     problems: Vec<Problem>,
+    /// Rows with a problem, when bad rows are skipped.
+    bad: Vec<bool>,
+    rejected: Vec<Rejected>,
 }
 
-impl Check {
-    fn new(path: &Path) -> Self {
-        Check { path: path.to_path_buf(), problems: Vec::new() }
+impl<'t> Check<'t> {
+    fn new(t: &'t RawTable) -> Self {
+        let bad = if t.skip { vec![false; t.rows] } else { Vec::new() };
+        Check { t, problems: Vec::new(), bad, rejected: Vec::new() }
     }
 
     fn add(&mut self, i: usize, column: &str, message: String) {
-        // Keep memory bounded on a badly broken file; the count is what matters past a point.
-        if self.problems.len() < 1000 {
-            self.problems.push(Problem { row: Some(i + 1), column: Some(column.into()), message });
+        let row = self.t.row(i);
+        if self.t.skip {
+            self.bad[i] = true;
+            let value = self.t.raw(column, i);
+            self.rejected.push(Rejected {
+                file: self.t.file.clone(),
+                row,
+                column: column.into(),
+                value,
+                problem: message,
+            });
+        } else if self.problems.len() < 1000 {
+            // Keep memory bounded on a badly broken file; the count is what matters past a point.
+            self.problems.push(Problem { row: Some(row), column: Some(column.into()), message });
         }
+    }
+
+    /// False when row `i` had a problem and bad rows are skipped (with `error`, a problem
+    /// stops the whole file at [`Check::finish`], so every row may be kept until then).
+    fn ok(&self, i: usize) -> bool {
+        !self.bad.get(i).copied().unwrap_or(false)
     }
 
     fn text<'a>(&mut self, i: usize, column: &str, v: Option<&'a str>) -> Option<&'a str> {
@@ -207,11 +395,32 @@ impl Check {
 
     fn opt_date(&mut self, i: usize, column: &str, v: Option<&str>) -> Option<NaiveDate> {
         let s = v?;
-        let d = parse_date(s);
-        if d.is_none() {
-            self.add(i, column, format!("`{s}` is not a valid date: expected YYYY-MM-DD, e.g. 2024-03-31"));
+        match parse_date(s).or_else(|| parse_with(s, &self.t.date_formats)) {
+            Some(d) if YEARS.contains(&d.year()) => Some(d),
+            Some(d) => {
+                self.add(
+                    i,
+                    column,
+                    format!(
+                        "`{s}` is in the year {}: dates must fall from {} to {} (a typo in the year?)",
+                        d.year(),
+                        YEARS.start(),
+                        YEARS.end()
+                    ),
+                );
+                None
+            }
+            None => {
+                let expected = if self.t.date_formats.is_empty() {
+                    "expected YYYY-MM-DD, e.g. 2024-03-31 (other layouts: set `date_formats` in the settings)"
+                        .to_string()
+                } else {
+                    format!("expected YYYY-MM-DD or {}", self.t.date_formats.join(" or "))
+                };
+                self.add(i, column, format!("`{s}` is not a valid date: {expected}"));
+                None
+            }
         }
-        d
     }
 
     fn number(&mut self, i: usize, column: &str, v: Option<&str>) -> Option<f64> {
@@ -219,17 +428,27 @@ impl Check {
         self.opt_number(i, column, Some(s))
     }
 
-    /// A number that must be zero or more.
+    /// A number that must be zero or more (and at most [`MAX_NUMBER`]).
     fn opt_number(&mut self, i: usize, column: &str, v: Option<&str>) -> Option<f64> {
         let s = v?;
-        match s.parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 => Some(x),
-            Ok(x) if x.is_finite() => {
+        let parsed = if self.t.decimal_comma { parse_decimal_comma(s) } else { s.parse::<f64>().ok() };
+        match parsed {
+            Some(x) if x.is_finite() && (0.0..=MAX_NUMBER).contains(&x) => Some(x),
+            Some(x) if x.is_finite() && x > MAX_NUMBER => {
+                self.add(i, column, format!("`{s}` is too large: values above 1e12 are taken as typos"));
+                None
+            }
+            Some(x) if x.is_finite() => {
                 self.add(i, column, format!("negative quantity `{s}`: must be zero or more"));
                 None
             }
             _ => {
-                self.add(i, column, format!("`{s}` is not a number: expected a plain number such as 12 or 12.5"));
+                let hint = if s.contains(',') && !self.t.decimal_comma {
+                    " (for a decimal comma such as 12,5 set `decimal_comma = true` in the settings)"
+                } else {
+                    ""
+                };
+                self.add(i, column, format!("`{s}` is not a number: expected a plain number such as 12 or 12.5{hint}"));
                 None
             }
         }
@@ -246,11 +465,13 @@ impl Check {
         }
     }
 
-    fn finish(self) -> Result<()> {
+    /// The file's problems as an error, or the rows rejected.
+    fn finish(self, rejected: &mut Vec<Rejected>) -> Result<()> {
         if self.problems.is_empty() {
+            rejected.extend(self.rejected);
             Ok(())
         } else {
-            Err(Error::Invalid { path: self.path, problems: self.problems })
+            Err(Error::Invalid { path: self.t.path.clone(), problems: self.problems })
         }
     }
 }
@@ -449,6 +670,12 @@ pub struct Dataset {
     pub rows: Vec<(String, usize)>,
     /// Non-fatal findings, for stderr.
     pub warnings: Vec<String>,
+    /// Rows left out of tables read with `on_bad_rows = "skip"`.
+    pub rejected: Vec<Rejected>,
+    /// True when any table is read with `on_bad_rows = "skip"` (`rejected_rows.csv` is written).
+    pub skipping: bool,
+    /// How each table was read.
+    pub files: FileSpecs,
 }
 
 /// Which tables to load.
@@ -467,55 +694,82 @@ pub struct Load {
 }
 
 impl Dataset {
-    /// Reads and validates the folder.
-    pub fn load(dir: &Path, what: Load) -> Result<Dataset> {
+    /// Reads and validates the folder, each table as its settings in `files` say.
+    pub fn load(dir: &Path, what: Load, files: &FileSpecs) -> Result<Dataset> {
         let mut ds = Dataset { dir: dir.to_path_buf(), ..Default::default() };
-        let (path, fmt) = require(dir, "sales")?;
-        ds.sales = read_sales(&path, fmt, &mut ds.skus, what.sales_details)?;
-        ds.rows.push((file_name(&path), ds.sales.len()));
+        ds.skipping = files.values().any(crate::source::FileSpec::skips_bad_rows);
+        ds.files = files.clone();
+        let src = require(dir, "sales", files)?;
+        ds.sales = read_sales(&src, &mut ds.skus, what.sales_details, &mut ds.rejected)?;
+        ds.rows.push((src.file_name(), ds.sales.len()));
         if what.backorders {
-            if let Some((path, fmt)) = locate(dir, "backorders")? {
-                let b = read_backorders(&path, fmt, &mut ds.skus)?;
-                ds.rows.push((file_name(&path), b.len()));
+            if let Some(src) = locate(dir, "backorders", files)? {
+                let b = read_backorders(&src, &mut ds.skus, &mut ds.rejected)?;
+                ds.rows.push((src.file_name(), b.len()));
                 ds.backorders = Some(b);
             }
         }
-        if let Some((path, fmt)) = locate(dir, "events")? {
-            let (events, warnings) = read_events(&path, fmt, &ds.skus)?;
-            ds.rows.push((file_name(&path), events.len()));
+        if let Some(src) = locate(dir, "events", files)? {
+            let (events, warnings) = read_events(&src, &ds.skus, &mut ds.rejected)?;
+            ds.rows.push((src.file_name(), events.len()));
             ds.warnings.extend(warnings);
             ds.events = events;
         }
         if what.items && !what.planning {
-            if let Some((path, fmt)) = locate(dir, "items")? {
-                let items = read_items(&path, fmt, &mut ds.skus)?;
-                ds.rows.push((file_name(&path), items.len()));
+            if let Some(src) = locate(dir, "items", files)? {
+                let items = read_items(&src, &mut ds.skus, &mut ds.rejected)?;
+                ds.rows.push((src.file_name(), items.len()));
                 ds.items = Some(items);
             }
         }
         if what.planning {
-            let find = |name| if what.planning_required { require(dir, name).map(Some) } else { locate(dir, name) };
-            if let Some((path, fmt)) = find("items")? {
-                let items = read_items(&path, fmt, &mut ds.skus)?;
-                ds.rows.push((file_name(&path), items.len()));
+            let find = |name| {
+                if what.planning_required {
+                    require(dir, name, files).map(Some)
+                } else {
+                    locate(dir, name, files)
+                }
+            };
+            if let Some(src) = find("items")? {
+                let items = read_items(&src, &mut ds.skus, &mut ds.rejected)?;
+                ds.rows.push((src.file_name(), items.len()));
                 ds.items = Some(items);
             }
-            if let Some((path, fmt)) = find("inventory")? {
-                let inv = read_inventory(&path, fmt, &mut ds.skus)?;
-                ds.rows.push((file_name(&path), inv.len()));
+            if let Some(src) = find("inventory")? {
+                let inv = read_inventory(&src, &mut ds.skus, &mut ds.rejected)?;
+                ds.rows.push((src.file_name(), inv.len()));
                 ds.inventory = Some(inv);
             }
-            if let Some((path, fmt)) = locate(dir, "purchase_orders")? {
-                let pos = read_purchase_orders(&path, fmt, &mut ds.skus)?;
-                ds.rows.push((file_name(&path), pos.len()));
+            if let Some(src) = locate(dir, "purchase_orders", files)? {
+                let pos = read_purchase_orders(&src, &mut ds.skus, &mut ds.rejected)?;
+                ds.rows.push((src.file_name(), pos.len()));
                 ds.purchase_orders = Some(pos);
             }
             ds.expand_to_locations();
-            if let Some((path, fmt)) = locate(dir, "item_locations")? {
-                let n = ds.apply_item_locations(&path, fmt)?;
-                ds.rows.push((file_name(&path), n));
+            if let Some(src) = locate(dir, "item_locations", files)? {
+                let n = ds.apply_item_locations(&src)?;
+                ds.rows.push((src.file_name(), n));
             }
             ds.cross_check();
+        }
+        if !ds.rejected.is_empty() {
+            let mut per_file: Vec<(String, usize)> = Vec::new();
+            let mut last = None;
+            for r in &ds.rejected {
+                if last != Some((&r.file, r.row)) {
+                    match per_file.iter_mut().find(|f| f.0 == r.file) {
+                        Some(f) => f.1 += 1,
+                        None => per_file.push((r.file.clone(), 1)),
+                    }
+                }
+                last = Some((&r.file, r.row));
+            }
+            let list: Vec<String> = per_file.iter().map(|(f, n)| format!("{n} in {f}")).collect();
+            ds.warnings.push(format!(
+                "{} bad row(s) were left out ({}): each problem is listed in rejected_rows.csv",
+                per_file.iter().map(|f| f.1).sum::<usize>(),
+                list.join(", ")
+            ));
         }
         Ok(ds)
     }
@@ -555,9 +809,9 @@ impl Dataset {
     /// Reads `item_locations` (`sku`, `location`, and any of `service_level`, `moq`,
     /// `lead_time_days`) and overrides those fields of the item at that location. A pair the
     /// data does not have is a warning. Returns the rows read.
-    fn apply_item_locations(&mut self, path: &Path, fmt: Format) -> Result<usize> {
-        let t = RawTable::read(path, fmt, &["sku", "location"], &["service_level", "moq", "lead_time_days"])?;
-        let mut c = Check::new(path);
+    fn apply_item_locations(&mut self, src: &Source) -> Result<usize> {
+        let t = RawTable::read(src, &["sku", "location"], &["service_level", "moq", "lead_time_days"])?;
+        let mut c = Check::new(&t);
         let mut unknown: Vec<String> = Vec::new();
         let cells = t
             .cells("sku")
@@ -582,6 +836,9 @@ impl Dataset {
                 );
             }
             let (Some(sku), Some(loc)) = (sku, loc) else { continue };
+            if !c.ok(i) {
+                continue;
+            }
             let key = location_key(sku, loc);
             match self.skus.get(&key).and_then(|k| self.items.as_mut().and_then(|m| m.get_mut(&k))) {
                 Some(it) => {
@@ -598,7 +855,7 @@ impl Dataset {
                 None => unknown.push(key),
             }
         }
-        c.finish()?;
+        c.finish(&mut self.rejected)?;
         if !unknown.is_empty() {
             let names: Vec<&str> = unknown.iter().map(String::as_str).collect();
             self.warnings.push(format!(
@@ -707,10 +964,6 @@ impl Dataset {
     }
 }
 
-fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-}
-
 /// Which SKU indices (of `n`) have any sales line.
 fn sold(sales: &Sales, n: usize) -> Vec<bool> {
     let mut out = vec![false; n];
@@ -744,61 +997,64 @@ pub fn split_key(key: &str) -> (&str, &str) {
 }
 
 /// Reads the sales file.
-pub fn read_sales(path: &Path, fmt: Format, skus: &mut Skus, details: bool) -> Result<Sales> {
+pub fn read_sales(src: &Source, skus: &mut Skus, details: bool, rejected: &mut Vec<Rejected>) -> Result<Sales> {
     let optional: &[&str] = if details { &["order_id", "unit_price", "location"] } else { &["location"] };
-    let mut t = RawTable::read(path, fmt, &["date", "sku", "qty"], optional)?;
+    let mut t = RawTable::read(src, &["date", "sku", "qty"], optional)?;
     t.key_by_location();
-    let mut c = Check::new(path);
+    let mut c = Check::new(&t);
     let mut s = Sales {
         sku: Vec::with_capacity(t.rows),
         date: Vec::with_capacity(t.rows),
         qty: Vec::with_capacity(t.rows),
         ..Default::default()
     };
+    let price: Option<Vec<Option<f64>>> = (details && t.has("unit_price"))
+        .then(|| t.cells("unit_price").enumerate().map(|(i, v)| c.opt_number(i, "unit_price", v)).collect());
+    let order_id = details && t.has("order_id");
     // Clean files (ISO dates, plain non-negative numbers, every cell filled) are parsed by
     // polars in parallel; any other file cell by cell, so each problem is named.
     let typed = t.typed_dates_and_numbers("date", "qty").filter(|_| t.cells("sku").all(|k| k.is_some()));
     match typed {
-        Some((dates, qty)) => {
+        Some((dates, qty)) if c.rejected.is_empty() => {
             s.sku = t.cells("sku").map(|k| skus.intern(k.unwrap_or_default())).collect();
             s.date = dates;
             s.qty = qty;
+            s.order_id = order_id.then(|| t.cells("order_id").map(|v| v.map(String::from)).collect());
+            s.unit_price = price;
         }
-        None => {
+        _ => {
+            let mut kept = Vec::with_capacity(t.rows);
             for (i, ((d, k), q)) in t.cells("date").zip(t.cells("sku")).zip(t.cells("qty")).enumerate() {
                 let d = c.date(i, "date", d);
                 let k = c.text(i, "sku", k);
                 let q = c.number(i, "qty", q);
-                if let (Some(d), Some(k), Some(q)) = (d, k, q) {
+                if let (Some(d), Some(k), Some(q), true) = (d, k, q, c.ok(i)) {
                     s.sku.push(skus.intern(k));
                     s.date.push(d);
                     s.qty.push(q);
+                    kept.push(i);
                 }
             }
+            if order_id {
+                let ids: Vec<Option<&str>> = t.cells("order_id").collect();
+                s.order_id = Some(kept.iter().map(|&i| ids[i].map(String::from)).collect());
+            }
+            s.unit_price = price.map(|p| kept.iter().map(|&i| p[i]).collect());
         }
     }
-    if details && t.has("order_id") {
-        s.order_id = Some(t.cells("order_id").map(|v| v.map(String::from)).collect());
-    }
-    if details && t.has("unit_price") {
-        let v: Vec<Option<f64>> =
-            t.cells("unit_price").enumerate().map(|(i, v)| c.opt_number(i, "unit_price", v)).collect();
-        s.unit_price = Some(v);
-    }
-    c.finish()?;
+    c.finish(rejected)?;
     Ok(s)
 }
 
 /// Reads the backorders file.
-pub fn read_backorders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<Backorder>> {
+pub fn read_backorders(src: &Source, skus: &mut Skus, rejected: &mut Vec<Rejected>) -> Result<Vec<Backorder>> {
     let mut t = RawTable::read(
-        path,
-        fmt,
+        src,
         &["date", "sku", "qty", "filled_date"],
         &["order_id", "cancelled", "priority", "promised_date", "location"],
     )?;
     t.key_by_location();
-    let mut c = Check::new(path);
+    let mut c = Check::new(&t);
     let mut out = Vec::with_capacity(t.rows);
     let cells = t
         .cells("date")
@@ -821,7 +1077,7 @@ pub fn read_backorders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<
                 c.add(i, "filled_date", format!("filled on {fd}, before the backorder was created on {date}"));
             }
         }
-        if let (Some(date), Some(sku), Some(qty)) = (date, sku, qty) {
+        if let (Some(date), Some(sku), Some(qty), true) = (date, sku, qty, c.ok(i)) {
             out.push(Backorder {
                 sku: skus.intern(sku),
                 date,
@@ -831,20 +1087,20 @@ pub fn read_backorders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<
                 cancelled,
                 priority,
                 promised_date,
-                row: i + 1,
+                row: t.row(i),
             });
         }
     }
-    c.finish()?;
+    c.finish(rejected)?;
     Ok(out)
 }
 
 /// Reads the events file: `start`, `end` (inclusive) and `factor`, with optional `sku`
 /// (empty: every SKU), `category`, `location` and `name`. An end before the start or a factor
 /// that is not a positive number is an error naming the row; an unknown SKU is a warning.
-pub fn read_events(path: &Path, fmt: Format, skus: &Skus) -> Result<(Vec<Event>, Vec<String>)> {
-    let t = RawTable::read(path, fmt, &["start", "end", "factor"], &["sku", "category", "location", "name"])?;
-    let mut c = Check::new(path);
+pub fn read_events(src: &Source, skus: &Skus, rejected: &mut Vec<Rejected>) -> Result<(Vec<Event>, Vec<String>)> {
+    let t = RawTable::read(src, &["start", "end", "factor"], &["sku", "category", "location", "name"])?;
+    let mut c = Check::new(&t);
     let mut out = Vec::with_capacity(t.rows);
     let mut unknown: Vec<&str> = Vec::new();
     let mut located = 0;
@@ -885,12 +1141,12 @@ pub fn read_events(path: &Path, fmt: Format, skus: &Skus) -> Result<(Vec<Event>,
                     start,
                     end,
                     factor,
-                    name: name.map_or_else(|| format!("event on row {}", i + 1), String::from),
+                    name: name.map_or_else(|| format!("event on row {}", t.row(i)), String::from),
                 });
             }
         }
     }
-    c.finish()?;
+    c.finish(rejected)?;
     let mut warnings = Vec::new();
     unknown.sort_unstable();
     unknown.dedup();
@@ -911,10 +1167,10 @@ pub fn read_events(path: &Path, fmt: Format, skus: &Skus) -> Result<(Vec<Event>,
 
 /// Reads an outcomes file (`sku`, `backordered`, optional `first_backorder_date`): which
 /// items went on backorder after the as-of date, to score the stockout risk against.
-pub fn read_outcomes(path: &Path, fmt: Format) -> Result<Vec<(String, bool, Option<NaiveDate>)>> {
-    let mut t = RawTable::read(path, fmt, &["sku", "backordered"], &["first_backorder_date", "location"])?;
+pub fn read_outcomes(src: &Source) -> Result<Vec<(String, bool, Option<NaiveDate>)>> {
+    let mut t = RawTable::read(src, &["sku", "backordered"], &["first_backorder_date", "location"])?;
     t.key_by_location();
-    let mut c = Check::new(path);
+    let mut c = Check::new(&t);
     let mut out = Vec::with_capacity(t.rows);
     let cells = t.cells("sku").zip(t.cells("backordered")).zip(t.cells("first_backorder_date"));
     for (i, ((k, b), f)) in cells.enumerate() {
@@ -925,19 +1181,18 @@ pub fn read_outcomes(path: &Path, fmt: Format) -> Result<Vec<(String, bool, Opti
             out.push((sku.to_string(), hit, first));
         }
     }
-    c.finish()?;
+    c.finish(&mut Vec::new())?;
     Ok(out)
 }
 
 /// Reads the items file.
-pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u32, Item>> {
+pub fn read_items(src: &Source, skus: &mut Skus, rejected: &mut Vec<Rejected>) -> Result<HashMap<u32, Item>> {
     let t = RawTable::read(
-        path,
-        fmt,
+        src,
         &["sku", "supplier", "unit_cost", "lead_time_days", "moq", "order_multiple"],
         &["service_level", "order_cost", "holding_rate", "description", "category", "like_sku", "like_factor"],
     )?;
-    let mut c = Check::new(path);
+    let mut c = Check::new(&t);
     let mut out: HashMap<u32, Item> = HashMap::with_capacity(t.rows);
     let mut first_row: HashMap<u32, usize> = HashMap::new();
     let cols: Vec<Vec<Option<&str>>> = [
@@ -993,11 +1248,12 @@ pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u
         }
         let order_cost = c.opt_number(i, "order_cost", cell(7, i));
         let holding_rate = c.opt_number(i, "holding_rate", cell(8, i));
-        let (Some(sku), Some(supplier), Some(unit_cost), Some(lead)) = (sku, supplier, unit_cost, lead) else {
+        let (Some(sku), Some(supplier), Some(unit_cost), Some(lead), true) = (sku, supplier, unit_cost, lead, c.ok(i))
+        else {
             continue;
         };
         let idx = skus.intern(sku);
-        if let Some(first) = first_row.insert(idx, i + 1) {
+        if let Some(first) = first_row.insert(idx, t.row(i)) {
             c.add(i, "sku", format!("duplicate SKU `{sku}`: already on row {first}; each item must appear once"));
             continue;
         }
@@ -1032,15 +1288,18 @@ pub fn read_items(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u
             Some(_) => c.add(i, "like_sku", format!("`{like}` is the item itself: name another item")),
             None => c.add(i, "like_sku", format!("`{like}` is not an item in this file")),
         }
+        if !c.ok(i) {
+            out.remove(&idx);
+        }
     }
-    c.finish()?;
+    c.finish(rejected)?;
     Ok(out)
 }
 
 /// Reads `ground_truth.csv` (or `.parquet`) of a folder written by `replen generate`: the true
 /// demand and lead-time process of each SKU, for checking plans against it.
 pub fn read_ground_truth(dir: &Path) -> Result<HashMap<String, crate::truth::TrueSku>> {
-    let (path, fmt) = require(dir, "ground_truth")?;
+    let src = require(dir, "ground_truth", &FileSpecs::new())?;
     let num_cols = [
         "orders_per_week",
         "mean_order_size",
@@ -1055,8 +1314,8 @@ pub fn read_ground_truth(dir: &Path) -> Result<HashMap<String, crate::truth::Tru
     ];
     let mut required = vec!["sku", "pattern"];
     required.extend(num_cols);
-    let t = RawTable::read(&path, fmt, &required, &[])?;
-    let mut c = Check::new(&path);
+    let t = RawTable::read(&src, &required, &[])?;
+    let mut c = Check::new(&t);
     let cols: Vec<Vec<Option<&str>>> = required.iter().map(|n| t.cells(n).collect()).collect();
     let cell = |c: usize, i: usize| cols[c][i];
     let mut out = HashMap::with_capacity(t.rows);
@@ -1091,15 +1350,15 @@ pub fn read_ground_truth(dir: &Path) -> Result<HashMap<String, crate::truth::Tru
             },
         );
     }
-    c.finish()?;
+    c.finish(&mut Vec::new())?;
     Ok(out)
 }
 
 /// Reads the inventory file.
-pub fn read_inventory(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashMap<u32, f64>> {
-    let mut t = RawTable::read(path, fmt, &["sku", "on_hand"], &["location"])?;
+pub fn read_inventory(src: &Source, skus: &mut Skus, rejected: &mut Vec<Rejected>) -> Result<HashMap<u32, f64>> {
+    let mut t = RawTable::read(src, &["sku", "on_hand"], &["location"])?;
     t.key_by_location();
-    let mut c = Check::new(path);
+    let mut c = Check::new(&t);
     let mut out = HashMap::with_capacity(t.rows);
     let mut first_row: HashMap<u32, usize> = HashMap::new();
     for (i, (k, q)) in t.cells("sku").zip(t.cells("on_hand")).enumerate() {
@@ -1107,7 +1366,7 @@ pub fn read_inventory(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashM
         let q = c.number(i, "on_hand", q);
         let (Some(sku), Some(q)) = (sku, q) else { continue };
         let idx = skus.intern(sku);
-        if let Some(first) = first_row.insert(idx, i + 1) {
+        if let Some(first) = first_row.insert(idx, t.row(i)) {
             c.add(
                 i,
                 "sku",
@@ -1119,20 +1378,19 @@ pub fn read_inventory(path: &Path, fmt: Format, skus: &mut Skus) -> Result<HashM
         }
         out.insert(idx, q);
     }
-    c.finish()?;
+    c.finish(rejected)?;
     Ok(out)
 }
 
 /// Reads the purchase orders file.
-pub fn read_purchase_orders(path: &Path, fmt: Format, skus: &mut Skus) -> Result<Vec<PurchaseOrder>> {
+pub fn read_purchase_orders(src: &Source, skus: &mut Skus, rejected: &mut Vec<Rejected>) -> Result<Vec<PurchaseOrder>> {
     let mut t = RawTable::read(
-        path,
-        fmt,
+        src,
         &["po_id", "sku", "supplier", "order_date", "qty", "received_date"],
         &["expected_date", "location"],
     )?;
     t.key_by_location();
-    let mut c = Check::new(path);
+    let mut c = Check::new(&t);
     let cols: Vec<Vec<Option<&str>>> =
         ["po_id", "sku", "supplier", "order_date", "qty", "received_date", "expected_date"]
             .iter()
@@ -1148,7 +1406,8 @@ pub fn read_purchase_orders(path: &Path, fmt: Format, skus: &mut Skus) -> Result
         let qty = c.number(i, "qty", cell(4, i));
         let rd = c.opt_date(i, "received_date", cell(5, i));
         let ed = c.opt_date(i, "expected_date", cell(6, i));
-        if let (Some(po), Some(sku), Some(supplier), Some(od), Some(qty)) = (po, sku, supplier, od, qty) {
+        if let (Some(po), Some(sku), Some(supplier), Some(od), Some(qty), true) = (po, sku, supplier, od, qty, c.ok(i))
+        {
             out.push(PurchaseOrder {
                 po_id: po.to_string(),
                 sku: skus.intern(sku),
@@ -1157,11 +1416,11 @@ pub fn read_purchase_orders(path: &Path, fmt: Format, skus: &mut Skus) -> Result
                 qty,
                 received_date: rd,
                 expected_date: ed,
-                row: i + 1,
+                row: t.row(i),
             });
         }
     }
-    c.finish()?;
+    c.finish(rejected)?;
     Ok(out)
 }
 
@@ -1175,7 +1434,7 @@ mod tests {
         let read = |text: &str| {
             let p = dir.path().join("t.csv");
             std::fs::write(&p, text).unwrap();
-            let t = RawTable::read(&p, Format::Csv, &["date", "qty"], &[]).unwrap();
+            let t = RawTable::read(&Source::plain("t", &p, Format::Csv), &["date", "qty"], &[]).unwrap();
             t.typed_dates_and_numbers("date", "qty")
         };
         let (d, q) = read("date,qty\n2024-01-02,5\n2024-02-29,0.5\n").unwrap();

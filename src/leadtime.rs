@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 
 use crate::ingest::{Item, PurchaseOrder};
 
-/// Longest lead time taken as real, in days; longer receipts are reported and left out.
-pub const MAX_LEAD_TIME_DAYS: i64 = 730;
+/// Longest lead time taken as real, in days (ten years): a longer planned lead time is an input
+/// error, a longer receipt is reported and left out.
+pub const MAX_LEAD_TIME_DAYS: i64 = 3650;
 
 /// Weight, in receipts, of the supplier's figures when shrinking a SKU's own.
 pub const SHRINK_RECEIPTS: f64 = 5.0;
@@ -107,9 +108,45 @@ pub struct LeadTimes {
     pub warnings: Vec<String>,
 }
 
+/// Receipts measured from purchase orders, per supplier and per SKU key.
+#[derive(Debug, Clone)]
+pub struct Measured<K> {
+    /// Per SKU key (see [`measure`]).
+    pub sku: HashMap<K, Stats>,
+    /// Per supplier code.
+    pub supplier: BTreeMap<String, Stats>,
+    /// Receipts left out: the file's row and the days measured.
+    pub left_out: Vec<(usize, i64)>,
+}
+
+impl<K> Measured<K> {
+    /// The receipts left out, in words (none: `None`).
+    pub fn warning(&self) -> Option<String> {
+        let bad = &self.left_out;
+        if bad.is_empty() {
+            return None;
+        }
+        let rows: Vec<String> = bad.iter().take(8).map(|(r, d)| format!("row {r} ({d} days)")).collect();
+        Some(format!(
+            "{} purchase-order receipt(s) have an impossible lead time (before the order, or over {} days) and were left out: {}{}",
+            bad.len(),
+            MAX_LEAD_TIME_DAYS,
+            rows.join(", "),
+            if bad.len() > 8 { ", ..." } else { "" }
+        ))
+    }
+}
+
 /// Measures lead times from receipts before `as_of`. Each received row is one receipt (a
-/// partial delivery is a row of its own); open rows are not lead times.
-pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: NaiveDate) -> LeadTimes {
+/// partial delivery is a row of its own); open rows are not lead times. Every receipt counts
+/// for its supplier, and for the SKU key `sku_key` gives it (none: for no SKU); `planned`
+/// gives the planned lead time a receipt is compared with.
+pub fn measure<K: std::hash::Hash + Eq>(
+    pos: &[PurchaseOrder],
+    as_of: NaiveDate,
+    sku_key: impl Fn(&PurchaseOrder) -> Option<K>,
+    planned: impl Fn(&PurchaseOrder) -> Option<f64>,
+) -> Measured<K> {
     #[derive(Default)]
     struct Acc {
         days: Vec<f64>,
@@ -117,9 +154,9 @@ pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: Naiv
         vs_planned: (f64, usize),
         delays: Vec<f64>,
     }
-    let mut by_sku: HashMap<u32, Acc> = HashMap::new();
+    let mut by_sku: HashMap<K, Acc> = HashMap::new();
     let mut by_sup: BTreeMap<String, Acc> = BTreeMap::new();
-    let mut bad = Vec::new();
+    let mut left_out = Vec::new();
     for p in pos {
         let Some(r) = p.received_date else { continue };
         if r >= as_of {
@@ -127,11 +164,11 @@ pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: Naiv
         }
         let days = (r - p.order_date).num_days();
         if !(0..=MAX_LEAD_TIME_DAYS).contains(&days) {
-            bad.push((p.row, days));
+            left_out.push((p.row, days));
             continue;
         }
         let d = days as f64;
-        let planned = items.get(&p.sku).map(|i| i.lead_time_days);
+        let planned = planned(p);
         let add = |acc: &mut Acc| {
             acc.days.push(d);
             if let Some(e) = p.expected_date {
@@ -144,32 +181,37 @@ pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: Naiv
                 acc.vs_planned.1 += 1;
             }
         };
-        // Every receipt counts for its supplier; a SKU's own only when it is planned.
-        if items.contains_key(&p.sku) {
-            add(by_sku.entry(p.sku).or_default());
+        if let Some(k) = sku_key(p) {
+            add(by_sku.entry(k).or_default());
         }
         match by_sup.get_mut(&p.supplier) {
             Some(acc) => add(acc),
             None => add(by_sup.entry(p.supplier.clone()).or_default()),
         }
     }
-    let mut warnings = Vec::new();
-    if !bad.is_empty() {
-        let rows: Vec<String> = bad.iter().take(8).map(|(r, d)| format!("row {r} ({d} days)")).collect();
-        warnings.push(format!(
-            "{} purchase-order receipt(s) have an impossible lead time (before the order, or over {} days) and were left out: {}{}",
-            bad.len(),
-            MAX_LEAD_TIME_DAYS,
-            rows.join(", "),
-            if bad.len() > 8 { ", ..." } else { "" }
-        ));
+    let done = |a: Acc| stats(a.days, a.on_time, a.vs_planned, a.delays);
+    Measured {
+        sku: by_sku.into_iter().map(|(k, a)| (k, done(a))).collect(),
+        supplier: by_sup.into_iter().map(|(k, a)| (k, done(a))).collect(),
+        left_out,
     }
-    let supplier: BTreeMap<String, Stats> =
-        by_sup.into_iter().map(|(k, a)| (k, stats(a.days, a.on_time, a.vs_planned, a.delays))).collect();
+}
+
+/// Measures lead times from receipts before `as_of` ([`measure`]): a SKU's own receipts count
+/// only when it is planned, and each SKU gets the lead time it is planned with.
+pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: NaiveDate) -> LeadTimes {
+    let mut m = measure(
+        pos,
+        as_of,
+        |p| items.contains_key(&p.sku).then_some(p.sku),
+        |p| items.get(&p.sku).map(|i| i.lead_time_days),
+    );
+    let warnings: Vec<String> = m.warning().into_iter().collect();
+    let supplier = m.supplier;
     let sku = items
         .iter()
         .map(|(&s, item)| {
-            let own = by_sku.remove(&s).map(|a| stats(a.days, a.on_time, a.vs_planned, a.delays));
+            let own = m.sku.remove(&s);
             let sup = supplier.get(&item.supplier);
             // The SKU is shrunk toward the supplier's OTHER receipts: its own count once.
             let others = sup.map(|x| without(x, own.as_ref()));

@@ -33,6 +33,7 @@ pub mod report;
 pub mod risk;
 pub mod series;
 pub mod simulate;
+pub mod source;
 pub mod truth;
 pub mod whatif;
 

@@ -97,11 +97,31 @@ enum Command {
         #[arg(long)]
         fail_on: Option<String>,
     },
-    /// Validate an input folder and summarise it.
+    /// Validate an input folder and summarise it; when a file's columns do not match, print a
+    /// ready `[files.NAME.columns]` block for the settings file.
     Check {
         /// Input folder.
         #[arg(long, default_value = "data/sample")]
         data: PathBuf,
+        /// Settings file; `replen.toml` is read when present (here or in the data folder).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Supplier and SKU lead times (mean, sample sd, percentiles, on-time rate) from the
+    /// purchase-order file alone. Writes OUT/lead_times.csv.
+    Leadtimes {
+        /// Input folder (only `purchase_orders` is read).
+        #[arg(long, default_value = "data/sample")]
+        data: PathBuf,
+        /// Output folder.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Settings file; `replen.toml` is read when present (here or in the data folder).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Count receipts before this date (YYYY-MM-DD). Default: every receipt in the file.
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// Safety stock, reorder point and EOQ for one item, as a planner checks by hand.
     Calc(CalcArgs),
@@ -156,7 +176,7 @@ struct RunArgs {
     /// last sale.
     #[arg(long)]
     as_of: Option<String>,
-    /// Settings file; `replen.toml` is read when present.
+    /// Settings file; `replen.toml` is read when present (here or in the data folder).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Planning bucket: `day`, `week` or `month`.
@@ -242,12 +262,29 @@ struct AlertsFound;
 #[error("{0}")]
 struct Usage(String);
 
-fn options(a: RunArgs) -> anyhow::Result<RunOptions> {
-    let (path, required) = match &a.config {
-        Some(p) => (p.clone(), true),
-        None => (PathBuf::from("replen.toml"), false),
+/// The settings file: `--config`, else `replen.toml` in the working folder, else
+/// `replen.toml` in the data folder (both optional).
+fn settings_file(config: Option<&std::path::Path>, data: &std::path::Path) -> anyhow::Result<ConfigFile> {
+    let path = match config {
+        Some(p) => return Ok(ConfigFile::read(p, true)?),
+        None => PathBuf::from("replen.toml"),
     };
-    let file = ConfigFile::read(&path, required)?;
+    let path = if path.exists() { path } else { data.join("replen.toml") };
+    Ok(ConfigFile::read(&path, false)?)
+}
+
+/// `--out` must be a folder (it is created when missing).
+fn check_out(out: &std::path::Path) -> anyhow::Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(
+            Usage(format!("--out `{}` is a file: expected a folder (created when missing)", out.display())).into()
+        );
+    }
+    Ok(())
+}
+
+fn options(a: RunArgs) -> anyhow::Result<RunOptions> {
+    let file = settings_file(a.config.as_deref(), &a.data)?;
     let flags = ConfigFile {
         sales_are: a.sales_are,
         period: a.period,
@@ -273,10 +310,10 @@ fn options(a: RunArgs) -> anyhow::Result<RunOptions> {
         "all" => true,
         other => return Err(Usage(format!("--charts `{other}` is unknown: expected `top` or `all`")).into()),
     };
-    if a.out.exists() && !a.out.is_dir() {
-        return Err(
-            Usage(format!("--out `{}` is a file: expected a folder (created when missing)", a.out.display())).into()
-        );
+    check_out(&a.out)?;
+    // Temporary files of a run that was killed: nobody else will remove them.
+    for dir in [a.out.clone(), a.out.join("charts")] {
+        replen::output::clean_leftovers(&dir);
     }
     let progress = if a.quiet { app::Progress::default() } else { spinner() };
     Ok(RunOptions { data: a.data, out: a.out, as_of, settings, model, all_charts, progress })
@@ -402,6 +439,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Calc(a) => calc(a)?,
+        Command::Leadtimes { data, out, config, as_of } => {
+            let settings = Settings::from_parts(&settings_file(config.as_deref(), &data)?, &ConfigFile::default())?;
+            let as_of = as_of
+                .map(|s| {
+                    parse_date(&s).ok_or_else(|| Usage(format!("--as-of `{s}` is not a date: expected YYYY-MM-DD")))
+                })
+                .transpose()?;
+            check_out(&out)?;
+            replen::output::clean_leftovers(&out);
+            let s = app::run_leadtimes(&data, &out, &settings.files, as_of)
+                .with_context(|| format!("lead times from `{}`", data.display()))?;
+            print_warnings(&s.warnings);
+            println!("{:<40}  {:>8}  {:>9}  {:>7}", "supplier", "receipts", "mean days", "on time");
+            for (sup, n, mean, on_time) in &s.suppliers {
+                let on_time = on_time.map_or("-".to_string(), |r| format!("{:.1}%", 100.0 * r));
+                println!("{sup:<40}  {n:>8}  {mean:>9.1}  {on_time:>7}");
+            }
+            eprintln!("{} purchase-order rows, receipts before {}", s.rows, date(s.as_of));
+            for f in &s.files {
+                eprintln!("wrote {}", f.display());
+            }
+        }
         Command::Truth { run, target, paths, weeks, sim_seed, order_costs } => {
             if !(target > 0.0 && target < 1.0) {
                 return Err(
@@ -497,8 +556,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("wrote {}", f.display());
             }
         }
-        Command::Check { data } => {
-            let r = app::check(&data).with_context(|| format!("checking `{}`", data.display()))?;
+        Command::Check { data, config } => {
+            let settings = Settings::from_parts(&settings_file(config.as_deref(), &data)?, &ConfigFile::default())?;
+            let r = app::check(&data, &settings.files).with_context(|| format!("checking `{}`", data.display()))?;
             println!("{}: valid", data.display());
             for (f, n) in &r.rows {
                 println!("  {f}: {n} rows");

@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
@@ -58,15 +58,17 @@ impl Table {
         self
     }
 
-    /// Adds a date column, written as YYYY-MM-DD.
+    /// Adds a date column (written as YYYY-MM-DD in CSV, as dates in workbooks).
     pub fn date(self, name: &str, v: impl IntoIterator<Item = NaiveDate>) -> Self {
-        self.text(name, v.into_iter().map(|d| d.format("%Y-%m-%d").to_string()))
+        self.opt_date(name, v.into_iter().map(Some))
     }
 
     /// Adds an optional date column (empty cells for `None`).
     pub fn opt_date(mut self, name: &str, v: impl IntoIterator<Item = Option<NaiveDate>>) -> Self {
-        let v: Vec<Option<String>> = v.into_iter().map(|d| d.map(|d| d.format("%Y-%m-%d").to_string())).collect();
-        self.cols.push(Column::new(name.into(), v));
+        let days: Vec<Option<i32>> = v.into_iter().map(|d| d.map(|d| (d - EPOCH).num_days() as i32)).collect();
+        let col = Column::new(name.into(), days);
+        // An i32 column always casts to a date; the fallback keeps the day numbers.
+        self.cols.push(col.cast(&DataType::Date).unwrap_or_else(|_| Column::new(name.into(), Vec::<i32>::new())));
         self
     }
 
@@ -76,9 +78,46 @@ impl Table {
     }
 }
 
+/// Day 0 of polars dates.
+const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(d) => d,
+    None => panic!("1970-01-01 is a date"),
+};
+
+/// Prefix and infix of the temporary files written beside outputs.
+const TEMP_INFIX: &str = ".tmp";
+
 fn temp_path(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
+    path.with_file_name(format!(".{name}{TEMP_INFIX}{}", std::process::id()))
+}
+
+/// Removes temporary files that a killed run left in `dir` (`.NAME.tmpPID` of a process that
+/// is no longer running; where that cannot be known, files over an hour old). Returns how many.
+pub fn clean_leftovers(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let proc = Path::new("/proc/self").exists();
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix('.').and_then(|n| n.rsplit_once(TEMP_INFIX)).map(|(_, pid)| pid) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        let stale = if proc {
+            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+        } else {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|a| a.as_secs() > 3600)
+        };
+        if stale && e.path().is_file() && std::fs::remove_file(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// Writes `tmp` by `write`, then renames it to `path`.
@@ -122,6 +161,83 @@ pub fn write_parquet(table: Table, path: &Path) -> Result<()> {
     })
 }
 
+/// Writes tables as the sheets of one workbook: numbers as numbers, dates as dates, a bold,
+/// frozen and filtered header row, and column widths fitted to the contents.
+pub fn write_xlsx(sheets: Vec<(&str, Table)>, path: &Path) -> Result<()> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+    let fail = |e: XlsxError| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) };
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let money = Format::new().set_num_format("#,##0.00");
+    let whole = Format::new().set_num_format("#,##0");
+    for (name, table) in sheets {
+        let df = table.frame()?;
+        let ws = wb.add_worksheet();
+        ws.set_name(name).map_err(fail)?;
+        for (j, c) in df.columns().iter().enumerate() {
+            let j = j as u16;
+            ws.write_string_with_format(0, j, c.name().as_str(), &bold).map_err(fail)?;
+            let row = |i: usize| i as u32 + 1;
+            match c.dtype() {
+                DataType::Date => {
+                    for (i, d) in c.date()?.physical().iter().enumerate() {
+                        let Some(d) = d.and_then(|d| EPOCH.checked_add_signed(chrono::TimeDelta::days(d.into())))
+                        else {
+                            continue;
+                        };
+                        let (y, m, dd) = (d.year() as u16, d.month() as u8, d.day() as u8);
+                        let x = ExcelDateTime::from_ymd(y, m, dd).map_err(fail)?;
+                        ws.write_datetime_with_format(row(i), j, &x, &date).map_err(fail)?;
+                    }
+                }
+                DataType::String => {
+                    for (i, v) in c.str()?.iter().enumerate() {
+                        if let Some(v) = v.filter(|v| !v.is_empty()) {
+                            ws.write_string(row(i), j, v).map_err(fail)?;
+                        }
+                    }
+                }
+                dt if dt.is_primitive_numeric() => {
+                    let name = c.name().as_str();
+                    let fmt = if name.contains("value") || name.contains("cost") || name.contains("price") {
+                        Some(&money)
+                    } else if dt.is_integer() {
+                        Some(&whole)
+                    } else {
+                        None
+                    };
+                    let v = c.cast(&DataType::Float64)?;
+                    for (i, x) in v.f64()?.iter().enumerate() {
+                        let Some(x) = x.filter(|x| x.is_finite()) else { continue };
+                        match fmt {
+                            Some(f) => ws.write_number_with_format(row(i), j, x, f).map_err(fail)?,
+                            None => ws.write_number(row(i), j, x).map_err(fail)?,
+                        };
+                    }
+                }
+                _ => {
+                    let v = c.cast(&DataType::String)?;
+                    for (i, s) in v.str()?.iter().enumerate() {
+                        if let Some(s) = s {
+                            ws.write_string(row(i), j, s).map_err(fail)?;
+                        }
+                    }
+                }
+            }
+        }
+        let last_col = df.width().saturating_sub(1) as u16;
+        ws.set_freeze_panes(1, 0).map_err(fail)?;
+        ws.autofilter(0, 0, df.height() as u32, last_col).map_err(fail)?;
+        ws.autofit();
+    }
+    let bytes = wb.save_to_buffer().map_err(fail)?;
+    write_atomic(path, |f| {
+        use std::io::Write;
+        f.write_all(&bytes).map_err(|e| Error::Write { path: path.to_path_buf(), source: e })
+    })
+}
+
 /// Writes text (JSON, HTML) atomically.
 pub fn write_text(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
@@ -143,5 +259,27 @@ mod tests {
         let s = std::fs::read_to_string(&p).unwrap();
         assert_eq!(s, "sku,qty\nA,1.5\nB,2.0\n");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn dates_are_written_as_iso_text_in_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        let d = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+        write_csv(Table::new().date("a", [d]).opt_date("b", [None]), &p).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "a,b\n2024-02-29,\n");
+    }
+
+    #[test]
+    fn temp_files_of_dead_runs_are_removed_and_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".proposals.csv.tmp4294967290");
+        let mine = dir.path().join(format!(".proposals.csv.tmp{}", std::process::id()));
+        let other = dir.path().join("notes.tmp1");
+        for p in [&dead, &mine, &other] {
+            std::fs::write(p, "x").unwrap();
+        }
+        assert_eq!(clean_leftovers(dir.path()), 1);
+        assert!(!dead.exists() && mine.exists() && other.exists());
     }
 }

@@ -542,7 +542,7 @@ fn an_implausible_lead_time_and_an_out_that_is_a_file_are_input_errors() {
         write(
             d,
             "items.csv",
-            "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,ACME,2.5,1e300,0,1\nB,BOLT,4,7,50,12\n",
+            "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,ACME,2.5,99999,0,1\nB,BOLT,4,7,50,12\n",
         )
     });
     assert_eq!(code, 2);

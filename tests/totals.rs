@@ -13,7 +13,7 @@ fn series_totals_equal_file_totals_for_the_same_dates() {
         t.path(),
     )
     .unwrap();
-    let ds = Dataset::load(t.path(), Load::default()).unwrap();
+    let ds = Dataset::load(t.path(), Load::default(), &Default::default()).unwrap();
     for period in [Period::Day, Period::Week, Period::Month] {
         // A Monday that starts a month as well: no partial period is cut at the as-of date.
         let as_of = chrono::NaiveDate::from_ymd_opt(2023, 5, 1).unwrap();

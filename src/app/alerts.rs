@@ -86,8 +86,8 @@ pub(super) fn alert_table(a: &[Alert]) -> Table {
 pub(super) fn risk_check(ds: &Dataset, p: &Plan, as_of: NaiveDate) -> Result<Option<RiskCheck>> {
     // Per planned SKU: backordered in the window, and the first backorder's date when known.
     let mut seen: HashMap<&str, (bool, Option<NaiveDate>)> = HashMap::new();
-    let (source, dated) = if let Some((path, fmt)) = locate(&ds.dir, "outcomes")? {
-        let o = read_outcomes(&path, fmt)?;
+    let (source, dated) = if let Some(src) = locate(&ds.dir, "outcomes", &ds.files)? {
+        let o = read_outcomes(&src)?;
         let planned: std::collections::HashSet<&str> = p.rows.iter().map(|r| r.sku.as_str()).collect();
         for (sku, hit, first) in &o {
             if let Some(k) = planned.get(sku.as_str()) {
@@ -95,7 +95,7 @@ pub(super) fn risk_check(ds: &Dataset, p: &Plan, as_of: NaiveDate) -> Result<Opt
             }
         }
         let dated = o.iter().all(|x| !x.1 || x.2.is_some());
-        (format!("{} ({} items)", path.display(), o.len()), dated)
+        (format!("{} ({} items)", src.path.display(), o.len()), dated)
     } else {
         let Some((_, last)) = ds.sales_span() else { return Ok(None) };
         if (last - as_of).num_days() < 7 {

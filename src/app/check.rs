@@ -17,11 +17,12 @@ pub struct CheckReport {
     pub warnings: Vec<String>,
 }
 
-/// Validates every file present in `dir`.
-pub fn check(dir: &Path) -> Result<CheckReport> {
+/// Validates every file present in `dir`, each read as `files` says.
+pub fn check(dir: &Path, files: &crate::source::FileSpecs) -> Result<CheckReport> {
     let ds = Dataset::load(
         dir,
         Load { sales_details: true, planning: true, planning_required: false, backorders: true, items: true },
+        files,
     )?;
     let mut seen = vec![false; ds.skus.len()];
     for &s in &ds.sales.sku {

@@ -26,13 +26,13 @@ pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
         ..Default::default()
     };
     o.progress.stage("reading data");
-    let ds = Dataset::load(&o.data, load)?;
+    let ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
     let f = run_forecasts(&ds, o, as_of);
     o.progress.stage("writing");
     let skus = sorted_skus(&ds, |s| !f.set.series[s as usize].values.is_empty() || f.likes.contains_key(&s));
     let mut warnings = ds.warnings.clone();
-    warnings.extend(partial_period(o, as_of));
+    warnings.extend(date_warnings(o, &ds, as_of));
     let without = ds.skus.len() - skus.len();
     if without > 0 {
         warnings.push(format!("{without} SKU(s) have no sales before {as_of} and are not forecast"));
@@ -44,7 +44,7 @@ pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
     Ok(ForecastSummary {
         as_of,
         skus: skus.len(),
-        files: vec![file, models],
+        files: [file, models].into_iter().chain(write_rejected(&ds, &o.out)?).collect(),
         calibration: calibration_note(&f),
         warnings,
     })

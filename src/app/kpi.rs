@@ -71,7 +71,7 @@ pub struct KpiSummary {
 pub fn kpi(o: &RunOptions, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<KpiSummary> {
     o.progress.stage("reading data");
     let load = Load { sales_details: true, planning: true, planning_required: false, backorders: true, items: true };
-    let ds = Dataset::load(&o.data, load)?;
+    let ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
     o.progress.stage("backtesting forecasts");
     let f = run_forecasts(&ds, o, as_of);

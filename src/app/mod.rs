@@ -17,7 +17,7 @@ use crate::ingest::{Dataset, Load};
 use crate::kpi::{self as kpis, Kpis};
 use crate::leadtime::lead_times;
 use crate::leadtime::Stats;
-use crate::output::{write_csv, Table};
+use crate::output::{write_csv, write_xlsx, Table};
 use crate::period::add_days;
 use crate::plan::{abc_of, plan, plan_with, r3, Plan, PlanRow};
 use crate::report::{self, Extra, ReportInput, TradeOff};
@@ -29,6 +29,7 @@ mod alerts;
 mod check;
 mod forecast;
 mod kpi;
+mod leadtimes;
 mod plan;
 mod simulate;
 mod truth;
@@ -42,6 +43,7 @@ pub use check::{check, CheckReport};
 pub use forecast::{forecast, ForecastSummary};
 use kpi::write_kpis;
 pub use kpi::{kpi, KpiSummary};
+pub use leadtimes::{run_leadtimes, LeadTimesSummary};
 use plan::run_plan_with;
 pub use plan::{plan_table, run_plan, trade_off, PlanSummary};
 pub use simulate::{run_simulate, SimSummary};
@@ -164,16 +166,49 @@ fn borrow_likes(
 
 /// A warning when the as-of date falls inside a period: that period's days before it are not
 /// history yet and are left out.
-fn partial_period(o: &RunOptions, as_of: NaiveDate) -> Option<String> {
+/// Days between the last sale and the as-of date past which the history is taken as stale.
+pub const STALE_DAYS: i64 = 90;
+
+/// Warnings about the as-of date: it cuts a period in two, or it lies long after the last
+/// sale (an old export, or a typo in `--as-of`: the months between count as zero demand).
+fn date_warnings(o: &RunOptions, ds: &Dataset, as_of: NaiveDate) -> Vec<String> {
+    let mut out = Vec::new();
     let p = o.settings.period;
     let start = p.start_of(as_of);
-    (start < as_of).then(|| {
-        format!(
+    if start < as_of {
+        out.push(format!(
             "the as-of date {as_of} falls inside the {} starting {start}: its {} day(s) before {as_of} are left out of the history (use --as-of {start} or the next period start to choose)",
             p.name(),
             (as_of - start).num_days()
-        )
-    })
+        ));
+    }
+    if let Some((_, last)) = ds.sales_span() {
+        let gap = (as_of - last).num_days();
+        if gap > STALE_DAYS {
+            out.push(format!(
+                "the as-of date {as_of} is {gap} days after the last sale ({last}): the time between counts as no demand, so forecasts and reorder points drop; check the sales export and --as-of"
+            ));
+        }
+    }
+    out
+}
+
+/// Writes `rejected_rows.csv` (one line per problem of every row left out) when any table is
+/// read with `on_bad_rows = "skip"`.
+fn write_rejected(ds: &Dataset, out: &Path) -> Result<Option<PathBuf>> {
+    if !ds.skipping {
+        return Ok(None);
+    }
+    let r = &ds.rejected;
+    let t = Table::new()
+        .text("file", r.iter().map(|x| x.file.as_str()))
+        .int("row", r.iter().map(|x| x.row as u64))
+        .text("column", r.iter().map(|x| x.column.as_str()))
+        .text("value", r.iter().map(|x| x.value.as_str()))
+        .text("problem", r.iter().map(|x| x.problem.as_str()));
+    let path = out.join("rejected_rows.csv");
+    write_csv(t, &path)?;
+    Ok(Some(path))
 }
 
 fn run_forecasts(ds: &Dataset, o: &RunOptions, as_of: NaiveDate) -> Forecasts {

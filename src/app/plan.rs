@@ -228,7 +228,7 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
 pub(super) fn read_and_plan(o: &RunOptions) -> Result<(Dataset, NaiveDate, Forecasts, Plan)> {
     o.progress.stage("reading data");
     let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true, items: true };
-    let ds = Dataset::load(&o.data, load)?;
+    let ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
     let f = run_forecasts(&ds, o, as_of);
     o.progress.stage("planning");
@@ -239,7 +239,7 @@ pub(super) fn read_and_plan(o: &RunOptions) -> Result<(Dataset, NaiveDate, Forec
 pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {
     let (ds, as_of, f, p) = read_and_plan(o)?;
     let mut warnings = ds.warnings.clone();
-    warnings.extend(partial_period(o, as_of));
+    warnings.extend(date_warnings(o, &ds, as_of));
     warnings.extend(p.warnings.iter().cloned());
     let all: Vec<&PlanRow> = p.rows.iter().collect();
     let mut orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
@@ -281,6 +281,18 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
         write_csv(t, &path)?;
         files.push(path);
     }
+    // The workbook a planner approves the proposals in.
+    let book = o.out.join("proposals.xlsx");
+    write_xlsx(
+        vec![
+            ("proposals", plan_table(&orders)),
+            ("po_summary", po_summary_table(&orders)),
+            ("alerts", alert_table(&fu.alerts)),
+        ],
+        &book,
+    )?;
+    files.push(book);
+    files.extend(write_rejected(&ds, &o.out)?);
     let checked = risk_check(&ds, &p, as_of)?;
     if let Some(c) = &checked {
         let path = o.out.join("risk_check.csv");

@@ -35,7 +35,7 @@ pub struct SimSummary {
 pub fn run_simulate(o: &RunOptions, periods: usize) -> Result<SimSummary> {
     o.progress.stage("reading data");
     let load = Load { sales_details: false, planning: true, planning_required: true, backorders: true, items: true };
-    let ds = Dataset::load(&o.data, load)?;
+    let ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let end = as_of(&ds, o.as_of)?;
     let s = &o.settings;
     let full = SeriesSet::build(&ds.sales, ds.backorders.as_deref(), s.sales_are, s.period, end, ds.skus.len());

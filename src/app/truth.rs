@@ -66,7 +66,7 @@ pub fn run_truth(
     use crate::truth;
     o.progress.stage("reading data");
     let load = Load { sales_details: false, planning: true, planning_required: true, backorders: true, items: true };
-    let ds = Dataset::load(&o.data, load)?;
+    let ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let truth_skus = crate::ingest::read_ground_truth(&o.data)?;
     let as_of = as_of(&ds, o.as_of)?;
     if o.settings.period != crate::period::Period::Week {
