@@ -133,6 +133,14 @@ fn format_problems(path: &std::path::Path, problems: &[Problem]) -> String {
 impl Error {
     /// True when the error is the user's input (exit code 2) rather than a failure of the run.
     pub fn is_input(&self) -> bool {
+        if let Error::Write { source, .. } = self {
+            // An output path the user can fix: no permission, a file where a folder must be.
+            use std::io::ErrorKind as K;
+            return matches!(
+                source.kind(),
+                K::PermissionDenied | K::ReadOnlyFilesystem | K::NotADirectory | K::IsADirectory | K::AlreadyExists
+            );
+        }
         matches!(
             self,
             Error::MissingDir(_)

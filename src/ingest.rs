@@ -81,6 +81,29 @@ impl RawTable {
                 .iter()
                 .find(|h| *h == file_col)
                 .or_else(|| header.iter().find(|h| h.trim().eq_ignore_ascii_case(file_col.trim())));
+            let same = |h: &String| {
+                let base = h.split("_duplicated_").next().unwrap_or(h);
+                base.trim().eq_ignore_ascii_case(file_col.trim())
+            };
+            if header.iter().filter(|h| same(h)).count() > 1 {
+                return Err(invalid(
+                    path,
+                    None,
+                    Some(file_col),
+                    format!("the settings map `{c}` to column `{file_col}`, which the header has more than once: rename one"),
+                ));
+            }
+            if let Some((other, _)) =
+                src.spec.columns.iter().find(|(o, f)| *o != c && f.trim().eq_ignore_ascii_case(file_col.trim()))
+            {
+                return Err(Error::Setting {
+                    name: format!("files.{}.columns.{c}", src.name),
+                    value: file_col.clone(),
+                    expected: format!(
+                        "a column not already mapped to `{other}`: each file column feeds one contract column"
+                    ),
+                });
+            }
             match found {
                 Some(h) => present.insert(c.clone(), h.clone()),
                 None => {
@@ -143,7 +166,8 @@ impl RawTable {
                 })
                 .collect();
             let absent: Vec<&str> = optional.iter().copied().filter(|c| !present.contains_key(*c)).collect();
-            let suggestion = suggest_columns(&src.name, &missing, &absent, &header);
+            let taken: Vec<&str> = present.values().map(String::as_str).collect();
+            let suggestion = suggest_columns(&src.name, &missing, &absent, &header, &taken);
             return Err(Error::Columns { path: path.clone(), problems, suggestion });
         }
         let wanted: Vec<(&str, &String)> = contract.iter().filter_map(|c| present.get(*c).map(|o| (*c, o))).collect();
@@ -177,7 +201,8 @@ impl RawTable {
             row_no: None,
             null_values: src.spec.null_values.iter().map(|v| v.trim().to_string()).collect(),
             date_formats: src.spec.date_formats.clone(),
-            decimal_comma: src.spec.decimal_comma,
+            // Workbook and Parquet numbers come as numbers (written with a point).
+            decimal_comma: src.spec.decimal_comma && src.format == Format::Csv,
             skip: src.spec.skips_bad_rows(),
         };
         t.drop_blank_rows();
@@ -317,7 +342,9 @@ fn quoted(names: &[String]) -> String {
 fn parse_decimal_comma(s: &str) -> Option<f64> {
     let grouped = |s: &str, sep: char| {
         let mut parts = s.trim_start_matches('-').split(sep);
-        parts.next().is_some_and(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+        parts
+            .next()
+            .is_some_and(|p| (1..=3).contains(&p.len()) && !p.starts_with('0') && p.bytes().all(|b| b.is_ascii_digit()))
             && parts.all(|p| p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
     };
     let s = s.replace([' ', '\u{a0}', '\u{202f}'], "");
@@ -754,15 +781,14 @@ impl Dataset {
         }
         if !ds.rejected.is_empty() {
             let mut per_file: Vec<(String, usize)> = Vec::new();
-            let mut last = None;
+            let mut seen = std::collections::HashSet::new();
             for r in &ds.rejected {
-                if last != Some((&r.file, r.row)) {
+                if seen.insert((&r.file, r.row)) {
                     match per_file.iter_mut().find(|f| f.0 == r.file) {
                         Some(f) => f.1 += 1,
                         None => per_file.push((r.file.clone(), 1)),
                     }
                 }
-                last = Some((&r.file, r.row));
             }
             let list: Vec<String> = per_file.iter().map(|(f, n)| format!("{n} in {f}")).collect();
             ds.warnings.push(format!(
@@ -1168,7 +1194,10 @@ pub fn read_events(src: &Source, skus: &Skus, rejected: &mut Vec<Rejected>) -> R
 /// Reads an outcomes file (`sku`, `backordered`, optional `first_backorder_date`): which
 /// items went on backorder after the as-of date, to score the stockout risk against.
 pub fn read_outcomes(src: &Source) -> Result<Vec<(String, bool, Option<NaiveDate>)>> {
-    let mut t = RawTable::read(src, &["sku", "backordered"], &["first_backorder_date", "location"])?;
+    // Outcomes score the plan; a bad row there always stops the run rather than being skipped.
+    let mut strict = src.clone();
+    strict.spec.on_bad_rows = None;
+    let mut t = RawTable::read(&strict, &["sku", "backordered"], &["first_backorder_date", "location"])?;
     t.key_by_location();
     let mut c = Check::new(&t);
     let mut out = Vec::with_capacity(t.rows);
@@ -1290,6 +1319,13 @@ pub fn read_items(src: &Source, skus: &mut Skus, rejected: &mut Vec<Rejected>) -
         }
         if !c.ok(i) {
             out.remove(&idx);
+        }
+    }
+    // An item may not borrow the history of an item whose row was left out.
+    let kept: std::collections::HashSet<u32> = out.keys().copied().collect();
+    for it in out.values_mut() {
+        if it.like.is_some_and(|(l, _)| !kept.contains(&l)) {
+            it.like = None;
         }
     }
     c.finish(rejected)?;
@@ -1427,6 +1463,25 @@ pub fn read_purchase_orders(src: &Source, skus: &mut Skus, rejected: &mut Vec<Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_commas_and_grouped_thousands_read_as_written() {
+        for (text, want) in [
+            ("12,5", Some(12.5)),
+            ("1.234,5", Some(1234.5)),
+            ("1 234,5", Some(1234.5)),
+            ("1.234", Some(1234.0)),
+            ("1.234.567", Some(1_234_567.0)),
+            ("1.5", Some(1.5)),
+            ("0.125", Some(0.125)),
+            ("-1,5", Some(-1.5)),
+            ("12", Some(12.0)),
+            ("1.23,4", None),
+            ("abc", None),
+        ] {
+            assert_eq!(parse_decimal_comma(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn clean_columns_are_cast_by_polars_and_anything_else_is_left_to_the_cell_check() {

@@ -139,7 +139,7 @@ enum Command {
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
-        /// `csv` or `parquet`.
+        /// `csv`, `parquet` or `xlsx` (one workbook per table).
         #[arg(long, default_value = "csv")]
         format: String,
         /// Only these demand patterns, comma-separated: smooth, seasonal, trending, intermittent,
@@ -589,8 +589,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let format = match format.as_str() {
                 "csv" => Format::Csv,
                 "parquet" => Format::Parquet,
+                "xlsx" => Format::Excel,
                 other => {
-                    return Err(Usage(format!("--format `{other}` is unknown: expected `csv` or `parquet`")).into())
+                    return Err(
+                        Usage(format!("--format `{other}` is unknown: expected `csv`, `parquet` or `xlsx`")).into()
+                    )
                 }
             };
             if skus == 0 || weeks == 0 {

@@ -167,6 +167,9 @@ pub fn write_xlsx(sheets: Vec<(&str, Table)>, path: &Path) -> Result<()> {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
     let fail = |e: XlsxError| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) };
     let mut wb = Workbook::new();
+    // A fixed creation date: the same inputs give the same bytes.
+    let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(fail)?;
+    wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
     let bold = Format::new().set_bold();
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let money = Format::new().set_num_format("#,##0.00");
@@ -200,7 +203,7 @@ pub fn write_xlsx(sheets: Vec<(&str, Table)>, path: &Path) -> Result<()> {
                 }
                 dt if dt.is_primitive_numeric() => {
                     let name = c.name().as_str();
-                    let fmt = if name.contains("value") || name.contains("cost") || name.contains("price") {
+                    let fmt = if name.ends_with("_value") || name.contains("cost") || name.contains("price") {
                         Some(&money)
                     } else if dt.is_integer() {
                         Some(&whole)

@@ -107,8 +107,11 @@ impl FileSpec {
         }
         for f in &self.date_formats {
             let broken = chrono::format::StrftimeItems::new(f).any(|i| matches!(i, chrono::format::Item::Error));
-            let has_day = f.contains("%d") || f.contains("%e") || f.contains("%j") || f.contains("%F");
-            if broken || f.is_empty() || !has_day {
+            // A layout is usable when a date written in it reads back as the same date.
+            let day = chrono::NaiveDate::from_ymd_opt(2024, 3, 31).unwrap_or_default();
+            let round_trip =
+                !broken && chrono::NaiveDate::parse_from_str(&day.format(f).to_string(), f).ok() == Some(day);
+            if !round_trip {
                 return Err(bad(
                     "date_formats",
                     f,
@@ -236,12 +239,14 @@ fn csv_frame(src: &Source) -> Result<LazyFrame> {
             _ => Decode::Utf8,
         },
     };
+    let tsv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    let sniff = |text: &str| if tsv { b'\t' } else { sniff_delimiter(text) };
     match decode {
         Decode::Utf8 => {
             if let Some(p) = first_non_utf8(&head) {
                 return Err(not_utf8(src, &head, p));
             }
-            let sep = src.spec.delimiter_byte().unwrap_or_else(|| sniff_delimiter(&String::from_utf8_lossy(&head)));
+            let sep = src.spec.delimiter_byte().unwrap_or_else(|| sniff(&String::from_utf8_lossy(&head)));
             let pl_path = PlRefPath::new(path.to_string_lossy().as_ref());
             LazyCsvReader::new(pl_path)
                 .with_has_header(true)
@@ -266,7 +271,7 @@ fn csv_frame(src: &Source) -> Result<LazyFrame> {
                     ),
                 ));
             }
-            let sep = src.spec.delimiter_byte().unwrap_or_else(|| sniff_delimiter(&text));
+            let sep = src.spec.delimiter_byte().unwrap_or_else(|| sniff(&text));
             let df = CsvReadOptions::default()
                 .with_has_header(true)
                 .with_infer_schema_length(Some(0))
@@ -419,8 +424,10 @@ fn excel_frame(src: &Source) -> Result<DataFrame> {
     }
     // Columns without a header name are left out when empty; otherwise they are named by
     // their letter so a duplicate or missing name can be reported.
-    let mut out = Vec::new();
+    let first_col = range.start().map_or(0, |(_, c)| c as usize);
+    let mut out: Vec<Column> = Vec::new();
     for (j, (name, values)) in header.into_iter().zip(cols).enumerate() {
+        let j = j + first_col;
         if name.trim().is_empty() {
             if values.iter().all(Option::is_none) {
                 continue;
@@ -430,6 +437,9 @@ fn excel_frame(src: &Source) -> Result<DataFrame> {
                 column_letter(j)
             )));
         }
+        // A repeated name is renamed as polars names it in a CSV, so the reader can report it.
+        let repeats = out.iter().filter(|c| c.name().split("_duplicated_").next() == Some(name.as_str())).count();
+        let name = if repeats == 0 { name } else { format!("{name}_duplicated_{}", repeats - 1) };
         out.push(Column::new(name.into(), values));
     }
     return DataFrame::new_infer_height(out).map_err(read_err(path));
@@ -611,8 +621,8 @@ fn fit(contract: &str, header: &str) -> u8 {
 
 /// A ready `[files.NAME.columns]` block: for each missing required column the best unused
 /// header name, and optional columns the header plainly has.
-pub fn suggest_columns(table: &str, missing: &[&str], optional: &[&str], header: &[String]) -> String {
-    let mut used: Vec<&str> = Vec::new();
+pub fn suggest_columns(table: &str, missing: &[&str], optional: &[&str], header: &[String], taken: &[&str]) -> String {
+    let mut used: Vec<&str> = taken.to_vec();
     let mut lines = vec![format!("[files.{table}.columns]")];
     let mut best = |c: &str, min: u8| {
         let pick = header
@@ -697,6 +707,7 @@ mod tests {
             &["po_id", "sku", "supplier", "order_date", "qty", "received_date"],
             &["expected_date", "location"],
             &header,
+            &[],
         );
         for line in [
             "po_id = \"PO / SO #\"",
@@ -722,6 +733,7 @@ mod tests {
             FileSpec { encoding: Some("klingon".into()), ..Default::default() },
             FileSpec { date_formats: vec!["%Q".into()], ..Default::default() },
             FileSpec { date_formats: vec!["%Y".into()], ..Default::default() },
+            FileSpec { date_formats: vec!["%d/%m".into()], ..Default::default() },
         ] {
             assert!(bad.check("sales").is_err(), "{bad:?}");
         }

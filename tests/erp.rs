@@ -228,6 +228,8 @@ fn workbooks_plan_like_csv_and_proposals_come_out_as_a_typed_workbook() {
     for f in ["policy.csv", "proposals.csv", "forecast.csv"] {
         assert_eq!(fs::read(a.join(f)).unwrap(), fs::read(b.join(f)).unwrap(), "{f} differs");
     }
+    // The same inputs give the same workbook, byte for byte.
+    assert_eq!(fs::read(a.join("proposals.xlsx")).unwrap(), fs::read(b.join("proposals.xlsx")).unwrap());
     let csv_rows = rows_of(&a.join("proposals.csv"));
     assert!(csv_rows.len() > 1, "the fixture orders something");
     let mut wb = open_workbook_auto(a.join("proposals.xlsx")).unwrap();
