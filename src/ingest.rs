@@ -553,9 +553,45 @@ pub struct Sales {
     /// Units per line.
     pub qty: Vec<f64>,
     /// Order id per line, when the file has the column and it was asked for.
-    pub order_id: Option<Vec<Option<String>>>,
+    pub order_id: Option<OrderIds>,
     /// Unit price per line, when present and asked for.
     pub unit_price: Option<Vec<Option<f64>>>,
+}
+
+/// The order ids of sales lines, each distinct id stored once.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct OrderIds {
+    /// Per line: the index of its id in `names`, or [`OrderIds::NONE`] for a line without one.
+    pub line: Vec<u32>,
+    /// Distinct ids, in the order first seen.
+    pub names: Vec<String>,
+}
+
+impl OrderIds {
+    /// A line without an order id.
+    pub const NONE: u32 = u32::MAX;
+
+    /// Interns the ids of lines, in line order.
+    pub fn from_cells<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> OrderIds {
+        let mut index: rustc_hash::FxHashMap<&'a str, u32> = Default::default();
+        let mut out = OrderIds::default();
+        for c in cells {
+            let k = match c {
+                None => OrderIds::NONE,
+                Some(id) => *index.entry(id).or_insert_with(|| {
+                    out.names.push(id.to_string());
+                    (out.names.len() - 1) as u32
+                }),
+            };
+            out.line.push(k);
+        }
+        out
+    }
+
+    /// The id of line `i`, when it has one.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.line.get(i).filter(|k| **k != OrderIds::NONE).map(|k| self.names[*k as usize].as_str())
+    }
 }
 
 impl Sales {
@@ -1045,7 +1081,7 @@ pub fn read_sales(src: &Source, skus: &mut Skus, details: bool, rejected: &mut V
             s.sku = t.cells("sku").map(|k| skus.intern(k.unwrap_or_default())).collect();
             s.date = dates;
             s.qty = qty;
-            s.order_id = order_id.then(|| t.cells("order_id").map(|v| v.map(String::from)).collect());
+            s.order_id = order_id.then(|| OrderIds::from_cells(t.cells("order_id")));
             s.unit_price = price;
         }
         _ => {
@@ -1063,7 +1099,7 @@ pub fn read_sales(src: &Source, skus: &mut Skus, details: bool, rejected: &mut V
             }
             if order_id {
                 let ids: Vec<Option<&str>> = t.cells("order_id").collect();
-                s.order_id = Some(kept.iter().map(|&i| ids[i].map(String::from)).collect());
+                s.order_id = Some(OrderIds::from_cells(kept.iter().map(|&i| ids[i])));
             }
             s.unit_price = price.map(|p| kept.iter().map(|&i| p[i]).collect());
         }

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::forecast::Calibration;
-use crate::ingest::Dataset;
+use crate::ingest::{Dataset, OrderIds};
 use crate::leadtime::{quantile_sorted, LeadTimes};
 use crate::period::Period;
 use crate::series::SalesAre;
@@ -77,11 +77,14 @@ pub struct Kpis {
     pub rows: Vec<Kpi>,
 }
 
+/// Key bit of an order that is one sales line without an id (ids are below it).
+const LINE: u64 = 1 << 40;
+
 /// Orders and units of one location.
 #[derive(Default)]
 struct AtLocation {
-    orders: HashSet<String>,
-    backordered: HashSet<String>,
+    orders: HashSet<u64>,
+    backordered: HashSet<u64>,
     units: f64,
     units_backordered: f64,
 }
@@ -99,20 +102,18 @@ pub fn compute(
     let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
     let sales = &ds.sales;
     let backs: Vec<&crate::ingest::Backorder> = ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect();
-    // Orders: by order id when the sales have one, else each line is an order.
-    let ids = sales.order_id.as_ref();
-    let order_key = |i: usize| -> String {
-        match ids.and_then(|v| v[i].as_deref()) {
-            Some(id) => id.to_string(),
-            None => format!("line {i}"),
-        }
-    };
     // Which orders had a backordered line: by order id when both files have one, else by
     // SKU and date.
     let back_ids: HashSet<&str> = backs.iter().filter_map(|b| b.order_id.as_deref()).collect();
     let back_keys: HashSet<(u32, NaiveDate)> =
         backs.iter().filter(|b| b.order_id.is_none()).map(|b| (b.sku, b.date)).collect();
-    let mut orders: HashMap<String, (NaiveDate, bool)> = HashMap::new();
+    // Orders: by order id when the sales have one, else each line is an order. Per order id:
+    // its first date and whether any line was backordered.
+    let ids = sales.order_id.as_ref();
+    let id_backordered: Vec<bool> =
+        ids.map_or_else(Vec::new, |o| o.names.iter().map(|n| back_ids.contains(n.as_str())).collect());
+    let mut by_id: Vec<Option<(NaiveDate, bool)>> = vec![None; id_backordered.len()];
+    let mut per: HashMap<i64, OrderCounts> = HashMap::new();
     let mut units: HashMap<i64, (f64, f64)> = HashMap::new();
     // With locations: orders, backordered orders and units per location.
     let location = |sku: u32| crate::ingest::split_key(ds.skus.name(sku)).1;
@@ -122,20 +123,28 @@ pub fn compute(
         if !inside(d) {
             continue;
         }
-        let key = order_key(i);
-        let hit = back_ids.contains(key.as_str()) || back_keys.contains(&(sales.sku[i], d));
+        let id = ids.map_or(OrderIds::NONE, |o| o.line[i]);
+        let hit = (id != OrderIds::NONE && id_backordered[id as usize]) || back_keys.contains(&(sales.sku[i], d));
         let loc = location(sales.sku[i]);
         if !loc.is_empty() {
+            // Order ids and line numbers apart: a line without an id is an order of its own.
+            let key = if id == OrderIds::NONE { LINE | i as u64 } else { u64::from(id) };
             let e = at.entry(loc).or_default();
             if hit {
-                e.backordered.insert(key.clone());
+                e.backordered.insert(key);
             }
-            e.orders.insert(key.clone());
+            e.orders.insert(key);
             e.units += sales.qty[i];
         }
-        let e = orders.entry(key).or_insert((d, false));
-        e.0 = e.0.min(d);
-        e.1 |= hit;
+        if id == OrderIds::NONE {
+            let c = per.entry(period.index(d)).or_default();
+            c.orders += 1;
+            c.backordered_orders += usize::from(hit);
+        } else {
+            let e = by_id[id as usize].get_or_insert((d, false));
+            e.0 = e.0.min(d);
+            e.1 |= hit;
+        }
         units.entry(period.index(d)).or_default().0 += sales.qty[i];
     }
     for b in &backs {
@@ -153,8 +162,7 @@ pub fn compute(
             }
         }
     }
-    let mut per: HashMap<i64, OrderCounts> = HashMap::new();
-    for (d, hit) in orders.values() {
+    for (d, hit) in by_id.iter().flatten() {
         let c = per.entry(period.index(*d)).or_default();
         c.orders += 1;
         c.backordered_orders += usize::from(*hit);
@@ -285,7 +293,10 @@ mod tests {
             sku: vec![a; 10],
             date: dates.clone(),
             qty: vec![10.0; 10],
-            order_id: with_ids.then(|| (1..=10).map(|i| Some(format!("O{i}"))).collect()),
+            order_id: with_ids.then(|| {
+                let ids: Vec<String> = (1..=10).map(|i| format!("O{i}")).collect();
+                OrderIds::from_cells(ids.iter().map(|s| Some(s.as_str())))
+            }),
             unit_price: None,
         };
         let bo = |i: usize, q: f64, filled: Option<&str>| Backorder {
@@ -321,6 +332,45 @@ mod tests {
             assert!((get("days_to_fill_mean") - 8.5).abs() < 1e-12);
             assert_eq!(get("open_backorder_units"), 3.0);
         }
+    }
+
+    #[test]
+    fn orders_with_ids_count_once_and_lines_without_ids_count_each() {
+        let mut skus = Skus::default();
+        let (a, b) = (skus.intern("A"), skus.intern("B"));
+        let day = |i: u32| d(&format!("2025-03-{i:02}"));
+        let ids = [Some("O1"), Some("O1"), None, None, Some("O2")];
+        let order_id = OrderIds::from_cells(ids.iter().copied());
+        assert_eq!(order_id.names, ["O1", "O2"]);
+        assert_eq!((order_id.get(1), order_id.get(2), order_id.get(4)), (Some("O1"), None, Some("O2")));
+        let sales = Sales {
+            sku: vec![a, b, a, a, a],
+            date: vec![day(3), day(3), day(4), day(5), day(5)],
+            qty: vec![1.0; 5],
+            order_id: Some(order_id),
+            unit_price: None,
+        };
+        let bo = |sku: u32, date: NaiveDate, id: Option<&str>| Backorder {
+            sku,
+            date,
+            qty: 1.0,
+            filled_date: None,
+            order_id: id.map(String::from),
+            cancelled: false,
+            priority: None,
+            promised_date: None,
+            row: 1,
+        };
+        // O1 by its id; the line of A on the 4th by SKU and date.
+        let ds = Dataset {
+            skus,
+            sales,
+            backorders: Some(vec![bo(b, day(3), Some("O1")), bo(a, day(4), None)]),
+            ..Default::default()
+        };
+        let k = compute(&ds, SalesAre::Orders, Period::Month, None, None, None, None);
+        assert_eq!(k.overall.orders, 4);
+        assert_eq!(k.overall.backordered_orders, 2);
     }
 
     #[test]
