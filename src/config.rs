@@ -290,8 +290,18 @@ impl Settings {
             ));
         }
         let review_periods = pick!(review_periods).unwrap_or(d.review_periods);
-        if !(review_periods > 0.0 && review_periods.is_finite()) {
-            return Err(bad("review_periods", review_periods, "a number of periods above 0, such as 1"));
+        // At most a year between reviews: longer cycles are not a replenishment policy, and
+        // every period of one is simulated.
+        if !(review_periods > 0.0 && review_periods * period.days() <= 366.0) {
+            return Err(bad(
+                "review_periods",
+                review_periods,
+                &format!(
+                    "a number of periods above 0 and at most a year ({} {}s), such as 1",
+                    (366.0 / period.days()).floor(),
+                    period.name()
+                ),
+            ));
         }
         let policy = match pick!(policy).as_deref() {
             None | Some("periodic") => Policy::Periodic,
@@ -392,6 +402,16 @@ mod tests {
         let e = Settings::from_parts(&c, &ConfigFile::default()).unwrap_err().to_string();
         assert!(e.contains("alerts.max_backorder_rate"), "{e}");
         assert!(toml::from_str::<ConfigFile>("[alerts]\nbackorder_days = 3\n").is_err());
+    }
+
+    #[test]
+    fn review_periods_are_at_most_a_year() {
+        let flags =
+            |r: f64, p: &str| ConfigFile { review_periods: Some(r), period: Some(p.into()), ..Default::default() };
+        assert!(Settings::from_parts(&ConfigFile::default(), &flags(52.0, "week")).is_ok());
+        assert!(Settings::from_parts(&ConfigFile::default(), &flags(53.0, "week")).is_err());
+        assert!(Settings::from_parts(&ConfigFile::default(), &flags(366.0, "day")).is_ok());
+        assert!(Settings::from_parts(&ConfigFile::default(), &flags(1e5, "day")).is_err());
     }
 
     #[test]

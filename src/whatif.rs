@@ -60,11 +60,20 @@ fn bad(spec: &str, what: &str) -> Error {
     Error::Setting { name: "--scenario".into(), value: spec.into(), expected: what.into() }
 }
 
+/// Largest factor a scenario may apply (a typo such as x1e9 would plan for centuries).
+const MAX_FACTOR: f64 = 100.0;
+
+/// Longest review period a scenario may set, in periods (a year of weeks).
+const MAX_REVIEW: f64 = 53.0;
+
 fn factor(spec: &str, key: &str, v: &str) -> Result<f64> {
     let x = v.strip_prefix('x').or_else(|| v.strip_prefix('*')).unwrap_or(v);
     match x.parse::<f64>() {
-        Ok(f) if f > 0.0 && f.is_finite() => Ok(f),
-        _ => Err(bad(spec, &format!("`{key}` takes a factor above 0, such as x1.5 (got `{v}`)"))),
+        Ok(f) if f > 0.0 && f <= MAX_FACTOR => Ok(f),
+        _ => Err(bad(
+            spec,
+            &format!("`{key}` takes a factor above 0 and at most {MAX_FACTOR}, such as x1.5 (got `{v}`)"),
+        )),
     }
 }
 
@@ -103,13 +112,15 @@ pub fn parse_body(name: &str, body: &str, text: &str) -> Result<Scenario> {
             "lead_time" => {
                 a.lead_time = Some(if v.starts_with('x') || v.starts_with('*') {
                     LeadChange::Factor(factor(text, &k, v)?)
-                } else if let Some(d) = v.strip_prefix('+') {
-                    LeadChange::Plus(d.parse().map_err(|_| bad(text, "lead_time=+DAYS takes a number of days"))?)
-                } else if v.starts_with('-') {
-                    LeadChange::Plus(v.parse().map_err(|_| bad(text, "lead_time=-DAYS takes a number of days"))?)
+                } else if v.starts_with('+') || v.starts_with('-') {
+                    let max = crate::leadtime::MAX_LEAD_TIME_DAYS as f64;
+                    match v.trim_start_matches('+').parse::<f64>() {
+                        Ok(d) if d.abs() <= max => LeadChange::Plus(d),
+                        _ => return Err(bad(text, "lead_time=+DAYS or -DAYS takes a number of days up to 3650")),
+                    }
                 } else {
                     match v.parse::<f64>() {
-                        Ok(d) if d >= 0.0 => LeadChange::Days(d),
+                        Ok(d) if (0.0..=crate::leadtime::MAX_LEAD_TIME_DAYS as f64).contains(&d) => LeadChange::Days(d),
                         _ => return Err(bad(text, "lead_time takes x1.5 (factor), 21 (days) or +7 (days more)")),
                     }
                 })
@@ -118,8 +129,8 @@ pub fn parse_body(name: &str, body: &str, text: &str) -> Result<Scenario> {
             "demand" => a.demand = Some(factor(text, &k, v)?),
             "moq" => a.moq = Some(factor(text, &k, v)?),
             "review" | "review_periods" => match v.parse::<f64>() {
-                Ok(r) if r > 0.0 => a.review = Some(r),
-                _ => return Err(bad(text, "review takes a number of periods above 0")),
+                Ok(r) if r > 0.0 && r <= MAX_REVIEW => a.review = Some(r),
+                _ => return Err(bad(text, "review takes a number of periods above 0 and at most 53")),
             },
             "abc" | "class" => match v.to_ascii_uppercase().as_str() {
                 c @ ("A" | "B" | "C") => a.abc = c.chars().next(),
@@ -160,13 +171,20 @@ mod tests {
         assert_eq!(a.supplier.as_deref(), Some("SUP01"));
         assert_eq!(parse("d:lead_time=21").unwrap().adjust.lead_time, Some(LeadChange::Days(21.0)));
         assert_eq!(parse("p:lead_time=+7").unwrap().adjust.lead_time, Some(LeadChange::Plus(7.0)));
+        assert_eq!(parse("m:lead_time=-3").unwrap().adjust.lead_time, Some(LeadChange::Plus(-3.0)));
     }
 
     #[test]
     fn bad_scenarios_say_what_is_expected() {
-        for (s, word) in
-            [("nocolon", "NAME:"), ("x:service=1.5", "share"), ("x:speed=2", "known key"), ("x:abc=D", "A, B or C")]
-        {
+        for (s, word) in [
+            ("nocolon", "NAME:"),
+            ("x:service=1.5", "share"),
+            ("x:speed=2", "known key"),
+            ("x:abc=D", "A, B or C"),
+            ("x:lead_time=x1e9", "at most 100"),
+            ("x:lead_time=+1e300", "up to 3650"),
+            ("x:review=100000", "at most 53"),
+        ] {
             let e = parse(s).unwrap_err().to_string();
             assert!(e.contains(word), "{s}: {e}");
         }
