@@ -763,16 +763,19 @@ impl Dataset {
         ds.skipping = files.values().any(crate::source::FileSpec::skips_bad_rows);
         ds.files = files.clone();
         let src = require(dir, "sales", files)?;
+        ds.warnings.extend(src.note.clone());
         ds.sales = read_sales(&src, &mut ds.skus, what.sales_details, &mut ds.rejected)?;
         ds.rows.push((src.file_name(), ds.sales.len()));
         if what.backorders {
             if let Some(src) = locate(dir, "backorders", files)? {
+                ds.warnings.extend(src.note.clone());
                 let b = read_backorders(&src, &mut ds.skus, &mut ds.rejected)?;
                 ds.rows.push((src.file_name(), b.len()));
                 ds.backorders = Some(b);
             }
         }
         if let Some(src) = locate(dir, "events", files)? {
+            ds.warnings.extend(src.note.clone());
             let (events, warnings) = read_events(&src, &ds.skus, &mut ds.rejected)?;
             ds.rows.push((src.file_name(), events.len()));
             ds.warnings.extend(warnings);
@@ -780,6 +783,7 @@ impl Dataset {
         }
         if what.items && !what.planning {
             if let Some(src) = locate(dir, "items", files)? {
+                ds.warnings.extend(src.note.clone());
                 let items = read_items(&src, &mut ds.skus, &mut ds.rejected)?;
                 ds.rows.push((src.file_name(), items.len()));
                 ds.items = Some(items);
@@ -794,22 +798,26 @@ impl Dataset {
                 }
             };
             if let Some(src) = find("items")? {
+                ds.warnings.extend(src.note.clone());
                 let items = read_items(&src, &mut ds.skus, &mut ds.rejected)?;
                 ds.rows.push((src.file_name(), items.len()));
                 ds.items = Some(items);
             }
             if let Some(src) = find("inventory")? {
+                ds.warnings.extend(src.note.clone());
                 let inv = read_inventory(&src, &mut ds.skus, &mut ds.rejected)?;
                 ds.rows.push((src.file_name(), inv.len()));
                 ds.inventory = Some(inv);
             }
             if let Some(src) = locate(dir, "purchase_orders", files)? {
+                ds.warnings.extend(src.note.clone());
                 let pos = read_purchase_orders(&src, &mut ds.skus, &mut ds.rejected)?;
                 ds.rows.push((src.file_name(), pos.len()));
                 ds.purchase_orders = Some(pos);
             }
             ds.expand_to_locations();
             if let Some(src) = locate(dir, "item_locations", files)? {
+                ds.warnings.extend(src.note.clone());
                 let n = ds.apply_item_locations(&src)?;
                 ds.rows.push((src.file_name(), n));
             }

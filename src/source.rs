@@ -137,12 +137,33 @@ pub struct Source {
     pub format: Format,
     /// Its settings (defaults when the settings file has none).
     pub spec: FileSpec,
+    /// A finding about how it will be read, for the warnings (a guessed encoding).
+    pub note: Option<String>,
 }
 
 impl Source {
     /// A file read with default settings.
     pub fn plain(name: &str, path: &Path, format: Format) -> Source {
-        Source { name: name.into(), path: path.to_path_buf(), format, spec: FileSpec::default() }
+        Source { name: name.into(), path: path.to_path_buf(), format, spec: FileSpec::default(), note: None }
+    }
+
+    /// A CSV that is not UTF-8, has no byte-order mark and no `encoding` setting is read as
+    /// Windows-1252 (what Excel on Windows writes), with a note saying so.
+    fn with_encoding_guess(mut self) -> Source {
+        if self.format != Format::Csv || self.spec.encoding.is_some() {
+            return self;
+        }
+        let mut head = Vec::with_capacity(64 * 1024);
+        let read = std::fs::File::open(&self.path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
+        if read.is_ok() && encoding_rs::Encoding::for_bom(&head).is_none() && first_non_utf8(&head).is_some() {
+            self.spec.encoding = Some("windows-1252".into());
+            self.note = Some(format!(
+                "{} is not UTF-8 text: read as Windows-1252; set `encoding` in [files.{}] of replen.toml if it is another",
+                self.file_name(),
+                self.name
+            ));
+        }
+        self
     }
 
     /// The file name, for summaries.
@@ -170,7 +191,7 @@ pub fn locate(dir: &Path, name: &str, specs: &FileSpecs) -> Result<Option<Source
         }
         let format =
             Format::of(&path).ok_or_else(|| setting("a file ending in .csv, .txt, .tsv, .parquet or .xlsx".into()))?;
-        return Ok(Some(Source { name: name.into(), path, format, spec }));
+        return Ok(Some(Source { name: name.into(), path, format, spec, note: None }.with_encoding_guess()));
     }
     let found: Vec<PathBuf> =
         EXTENSIONS.iter().map(|e| dir.join(format!("{name}.{e}"))).filter(|p| p.is_file()).collect();
@@ -178,7 +199,7 @@ pub fn locate(dir: &Path, name: &str, specs: &FileSpecs) -> Result<Option<Source
         [] => Ok(None),
         [one] => {
             let format = Format::of(one).unwrap_or(Format::Csv);
-            Ok(Some(Source { name: name.into(), path: one.clone(), format, spec }))
+            Ok(Some(Source { name: name.into(), path: one.clone(), format, spec, note: None }.with_encoding_guess()))
         }
         _ => Err(Error::AmbiguousFile { name: name.into(), dir: dir.into() }),
     }

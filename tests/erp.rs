@@ -331,7 +331,7 @@ fn bad_rows_can_be_skipped_and_are_listed() {
 fn broken_files_are_refused_with_the_row_or_column_named() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("out");
-    let cases: [(&str, &str, &[u8], &[&str]); 7] = [
+    let cases: [(&str, &str, &[u8], &[&str]); 6] = [
         (
             "ragged",
             "sales.csv",
@@ -341,7 +341,6 @@ fn broken_files_are_refused_with_the_row_or_column_named() {
         ("twice", "sales.csv", b"date,sku,qty,QTY\n2024-01-02,A,1,2\n", &["`qty` and `QTY`"]),
         ("year", "sales.csv", b"date,sku,qty\n1800-01-02,A,1\n", &["row 1", "column `date`", "1800"]),
         ("huge", "sales.csv", b"date,sku,qty\n2024-01-02,A,1e300\n", &["row 1", "column `qty`", "too large"]),
-        ("cp1252", "sales.csv", b"date,sku,qty\n2024-01-02,Caf\xe9,1\n", &["not UTF-8", "windows-1252"]),
         (
             "lead",
             "items.csv",
@@ -361,6 +360,22 @@ fn broken_files_are_refused_with_the_row_or_column_named() {
         }
         assert!(!err.contains("panicked"), "{name}: {err}");
     }
+}
+
+#[test]
+fn a_windows_1252_file_without_a_setting_is_read_as_such_with_a_warning() {
+    let t = tempfile::tempdir().unwrap();
+    let data = folder(t.path(), "data");
+    fixture(&data);
+    write(&data, "inventory.csv", b"sku,on_hand,note\nA,15,caf\xe9\nB,100,cr\xe8me\n");
+    let out = t.path().join("out");
+    let err = plan(&data, &out);
+    assert!(err.contains("inventory.csv is not UTF-8 text: read as Windows-1252"), "{err}");
+    let clean = folder(t.path(), "clean");
+    fixture(&clean);
+    let c = t.path().join("c");
+    plan(&clean, &c);
+    assert_eq!(fs::read(c.join("policy.csv")).unwrap(), fs::read(out.join("policy.csv")).unwrap());
 }
 
 #[test]
