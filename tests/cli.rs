@@ -5,6 +5,9 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+mod common;
+use common::cells;
+
 fn replen() -> Command {
     Command::cargo_bin("replen").expect("binary built")
 }
@@ -16,27 +19,7 @@ fn write(dir: &Path, name: &str, text: &str) {
 /// Two SKUs over eight whole weeks (2024-01-01 is a Monday), as-of 2024-02-26.
 /// A sells 10 a week; B sells 3 a week.
 fn fixture(dir: &Path) {
-    let mut sales = String::from("date,sku,qty,order_id\n");
-    for w in 0..8 {
-        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(7 * w + 2);
-        sales.push_str(&format!("{day},A,6,O{w}a\n{day},A,4,O{w}b\n{day},B,3,O{w}c\n"));
-    }
-    write(dir, "sales.csv", &sales);
-    write(
-        dir,
-        "items.csv",
-        "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,ACME,2.5,14,0,1\nB,BOLT,4,7,50,12\n",
-    );
-    write(dir, "inventory.csv", "sku,on_hand\nA,15\nB,100\n");
-    write(
-        dir,
-        "purchase_orders.csv",
-        "po_id,sku,supplier,order_date,qty,received_date\n\
-         P1,A,ACME,2024-01-01,20,2024-01-08\n\
-         P2,A,ACME,2024-01-10,20,2024-01-31\n\
-         P3,A,ACME,2024-02-20,5,\n",
-    );
-    write(dir, "backorders.csv", "date,sku,qty,filled_date\n2024-02-20,A,2,\n2024-02-01,A,9,2024-02-05\n");
+    common::fixture(dir, "4");
 }
 
 fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
@@ -44,25 +27,6 @@ fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let mut lines = text.lines();
     let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
     lines.map(|l| header.iter().cloned().zip(cells(l)).collect()).collect()
-}
-
-/// The cells of one CSV line; a quoted cell may hold commas and doubled quotes.
-fn cells(line: &str) -> Vec<String> {
-    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
 }
 
 /// Runs `replen ARGS --data DATA --out OUT`.

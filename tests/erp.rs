@@ -6,6 +6,9 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+mod common;
+use common::cells;
+
 fn replen() -> Command {
     Command::cargo_bin("replen").expect("binary built")
 }
@@ -14,30 +17,9 @@ fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
     fs::write(dir.join(name), bytes).expect("write fixture");
 }
 
-/// Two SKUs over eight weeks with items, stock, purchase orders and backorders (the same
-/// folder as the CLI tests use).
+/// The CLI tests' folder, with a decimal quantity (4.5) among the sales.
 fn fixture(dir: &Path) {
-    let mut sales = String::from("date,sku,qty,order_id\n");
-    for w in 0..8 {
-        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(7 * w + 2);
-        sales.push_str(&format!("{day},A,6,O{w}a\n{day},A,4.5,O{w}b\n{day},B,3,O{w}c\n"));
-    }
-    write(dir, "sales.csv", sales);
-    write(
-        dir,
-        "items.csv",
-        "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,ACME,2.5,14,0,1\nB,BOLT,4,7,50,12\n",
-    );
-    write(dir, "inventory.csv", "sku,on_hand\nA,15\nB,100\n");
-    write(
-        dir,
-        "purchase_orders.csv",
-        "po_id,sku,supplier,order_date,qty,received_date\n\
-         P1,A,ACME,2024-01-01,20,2024-01-08\n\
-         P2,A,ACME,2024-01-10,20,2024-01-31\n\
-         P3,A,ACME,2024-02-20,5,\n",
-    );
-    write(dir, "backorders.csv", "date,sku,qty,filled_date\n2024-02-20,A,2,\n2024-02-01,A,9,2024-02-05\n");
+    common::fixture(dir, "4.5");
 }
 
 fn folder(t: &Path, name: &str) -> std::path::PathBuf {
@@ -101,25 +83,7 @@ expected_date = "Scheduled Delivery Date"
 
 fn rows_of(path: &Path) -> Vec<Vec<String>> {
     let text = fs::read_to_string(path).unwrap();
-    text.lines().map(split).collect()
-}
-
-fn split(line: &str) -> Vec<String> {
-    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
+    text.lines().map(cells).collect()
 }
 
 #[test]
@@ -183,12 +147,12 @@ fn to_xlsx(csv: &str, path: &Path) {
     let ws = wb.add_worksheet();
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let mut lines = csv.lines();
-    let header = split(lines.next().unwrap());
+    let header = cells(lines.next().unwrap());
     for (j, h) in header.iter().enumerate() {
         ws.write_string(0, j as u16, h).unwrap();
     }
     for (i, l) in lines.enumerate() {
-        for (j, v) in split(l).iter().enumerate() {
+        for (j, v) in cells(l).iter().enumerate() {
             let (r, c) = (i as u32 + 1, j as u16);
             if v.is_empty() {
                 continue;
@@ -320,11 +284,7 @@ fn bad_rows_can_be_skipped_and_are_listed() {
     assert_eq!(rej[1][..4], ["sales.csv", "25", "qty", "twelve"]);
     assert_eq!(rej[2][..4], ["sales.csv", "26", "date", "2024-13-01"]);
     // The plan is the plan of the good rows.
-    let clean = folder(t.path(), "clean");
-    fixture(&clean);
-    let c = t.path().join("c");
-    plan(&clean, &c);
-    assert_eq!(fs::read(c.join("policy.csv")).unwrap(), fs::read(out.join("policy.csv")).unwrap());
+    assert_plans_like_the_clean_fixture(t.path(), &out);
 }
 
 #[test]
@@ -371,9 +331,14 @@ fn a_windows_1252_file_without_a_setting_is_read_as_such_with_a_warning() {
     let out = t.path().join("out");
     let err = plan(&data, &out);
     assert!(err.contains("inventory.csv is not UTF-8 text: read as Windows-1252"), "{err}");
-    let clean = folder(t.path(), "clean");
+    assert_plans_like_the_clean_fixture(t.path(), &out);
+}
+
+/// `policy.csv` in `out` equals the plan of the untouched fixture (planned under `tmp`).
+fn assert_plans_like_the_clean_fixture(tmp: &Path, out: &Path) {
+    let clean = folder(tmp, "clean");
     fixture(&clean);
-    let c = t.path().join("c");
+    let c = tmp.join("c");
     plan(&clean, &c);
     assert_eq!(fs::read(c.join("policy.csv")).unwrap(), fs::read(out.join("policy.csv")).unwrap());
 }
