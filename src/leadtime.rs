@@ -357,6 +357,8 @@ pub fn scheduled_receipts<'a>(
     supplier: impl Fn(&str) -> Option<&'a Stats>,
 ) -> HashMap<u32, Vec<Incoming>> {
     let mut out: HashMap<u32, Vec<Incoming>> = HashMap::new();
+    // Per supplier, once: its lateness shift and the spread of its delays around it.
+    let mut on_time: HashMap<&str, (i64, Vec<f64>)> = HashMap::new();
     for p in pos {
         if p.open_at(as_of) {
             let add = crate::period::add_days;
@@ -366,15 +368,24 @@ pub fn scheduled_receipts<'a>(
                     let delays = sup.map_or(&[][..], |s| s.delays.as_slice());
                     if e < as_of {
                         // Already late by `gone` days: expected after the median of how much
-                        // later the supplier's receipts that were this late came.
+                        // later the supplier's receipts that were this late came (the delays
+                        // are sorted: those later than `gone` are a tail).
                         let gone = (as_of - e).num_days() as f64;
-                        let more: Vec<f64> = delays.iter().filter(|d| **d > gone).map(|d| d - gone).collect();
+                        debug_assert!(delays.is_sorted_by(|a, b| a <= b), "supplier delays must be sorted");
+                        let later = &delays[delays.partition_point(|d| *d <= gone)..];
+                        let more: Vec<f64> = later.iter().map(|d| d - gone).collect();
                         let wait = if more.is_empty() { 0.0 } else { quantile_sorted(&more, 0.5).round() };
                         (add(as_of, wait as i64), "overdue", spread_of(&more, wait))
                     } else {
-                        let shift = supplier_delay(sup);
+                        let (shift, spread) = on_time
+                            .entry(p.supplier.as_str())
+                            .or_insert_with(|| {
+                                let shift = supplier_delay(sup);
+                                (shift, spread_of(delays, shift as f64))
+                            })
+                            .clone();
                         let basis = if shift == 0 { "expected_date" } else { "expected_date+supplier_delay" };
-                        (add(e, shift), basis, spread_of(delays, shift as f64))
+                        (add(e, shift), basis, spread)
                     }
                 }
                 None => {

@@ -329,7 +329,7 @@ fn spinner() -> app::Progress {
         let start = Instant::now();
         return app::Progress::new(move |stage| {
             if stage != "done" {
-                eprintln!("[{:>7.1} s] {stage}", start.elapsed().as_secs_f64());
+                eprintln!("[{:>7.1} s{}] {stage}", start.elapsed().as_secs_f64(), memory());
             }
         });
     }
@@ -352,6 +352,21 @@ fn spinner() -> app::Progress {
             bar.set_message(stage.to_string());
         }
     })
+}
+
+/// Resident and peak memory so far, where the system says (Linux): `, 1.2 GB (peak 2.0 GB)`.
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return String::new() };
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse::<f64>().ok())
+    };
+    match (kb("VmRSS:"), kb("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!(", {:.1} GB (peak {:.1} GB)", rss / 1048576.0, peak / 1048576.0),
+        _ => String::new(),
+    }
 }
 
 fn print_warnings(w: &[String]) {
