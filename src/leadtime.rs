@@ -2,6 +2,7 @@
 //! a SKU's few receipts shrunk toward its supplier's figures, and what is still on order.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -37,8 +38,8 @@ pub struct Stats {
     /// Days late against the promise of each receipt that had one (negative when early),
     /// sorted.
     pub delays: Vec<f64>,
-    /// The receipts themselves, in days, sorted.
-    pub samples: Vec<f64>,
+    /// The receipts themselves, in days, sorted (shared with the lead times resampled from them).
+    pub samples: Arc<Vec<f64>>,
 }
 
 impl Stats {
@@ -76,7 +77,7 @@ fn stats(mut samples: Vec<f64>, on_time: (usize, usize), vs_planned: (f64, usize
         on_time: (on_time.1 > 0).then(|| on_time.0 as f64 / on_time.1 as f64),
         vs_planned: (vs_planned.1 > 0).then(|| vs_planned.0 / vs_planned.1 as f64),
         delays,
-        samples,
+        samples: Arc::new(samples),
     }
 }
 
@@ -94,7 +95,7 @@ pub struct LeadTime {
     /// spread when it has receipts).
     pub source: &'static str,
     /// Days to resample in simulations, scaled to `mean`; empty to draw from a normal.
-    pub samples: Vec<f64>,
+    pub samples: Samples,
 }
 
 /// Lead times of a portfolio.
@@ -224,7 +225,7 @@ pub fn lead_times(items: &HashMap<u32, Item>, pos: &[PurchaseOrder], as_of: Naiv
 /// Mean and sd of a supplier's receipts other than one SKU's (no samples: only the moments
 /// are used for shrinking).
 fn without(sup: &Stats, own: Option<&Stats>) -> Stats {
-    let Some(o) = own else { return Stats { samples: Vec::new(), ..sup.clone() } };
+    let Some(o) = own else { return Stats { samples: Arc::default(), ..sup.clone() } };
     let n = sup.receipts.saturating_sub(o.receipts);
     if n == 0 {
         return Stats::default();
@@ -238,9 +239,92 @@ fn without(sup: &Stats, own: Option<&Stats>) -> Stats {
 }
 
 /// `samples` moved and stretched to mean `mean` and sd `sd` (never below 0).
-fn restate(samples: &[f64], from_mean: f64, from_sd: f64, mean: f64, sd: f64) -> Vec<f64> {
+fn restate(samples: &Arc<Vec<f64>>, from_mean: f64, from_sd: f64, mean: f64, sd: f64) -> Samples {
     let k = if from_sd > 0.0 { sd / from_sd } else { 1.0 };
-    samples.iter().map(|x| (mean + (x - from_mean) * k).max(0.0)).collect()
+    Samples::of(samples).then(Step::Restate { from: from_mean, k, to: mean })
+}
+
+/// Lead times to resample, in days: receipts shared with the statistics they were measured in
+/// (a supplier's may be tens of thousands, for each of its SKUs), and the steps that move them
+/// to the figures planned with, applied in order when one is drawn.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Samples {
+    base: Arc<Vec<f64>>,
+    steps: Vec<Step>,
+}
+
+/// One step applied to a resampled lead time `x`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Step {
+    /// `(to + (x - from) * k)`, never below 0.
+    Restate {
+        /// Mean moved from.
+        from: f64,
+        /// Stretch.
+        k: f64,
+        /// Mean moved to.
+        to: f64,
+    },
+    /// `x * num / den`.
+    Ratio {
+        /// Numerator.
+        num: f64,
+        /// Denominator.
+        den: f64,
+    },
+    /// `x * k`.
+    Times(f64),
+    /// `x + d`, never below 0.
+    Plus(f64),
+}
+
+impl Step {
+    fn apply(self, x: f64) -> f64 {
+        match self {
+            Step::Restate { from, k, to } => (to + (x - from) * k).max(0.0),
+            Step::Ratio { num, den } => x * num / den,
+            Step::Times(k) => x * k,
+            Step::Plus(d) => (x + d).max(0.0),
+        }
+    }
+}
+
+impl Samples {
+    /// Samples taken as they are.
+    pub fn new(v: Vec<f64>) -> Samples {
+        Samples { base: Arc::new(v), steps: Vec::new() }
+    }
+
+    /// Samples shared with `base`, as they are.
+    pub fn of(base: &Arc<Vec<f64>>) -> Samples {
+        Samples { base: Arc::clone(base), steps: Vec::new() }
+    }
+
+    /// The samples with one more step.
+    pub fn then(mut self, step: Step) -> Samples {
+        self.steps.push(step);
+        self
+    }
+
+    /// Adds a step.
+    pub fn push(&mut self, step: Step) {
+        self.steps.push(step);
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.base.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.base.is_empty()
+    }
+
+    /// Sample `i`, every step applied.
+    pub fn get(&self, i: usize) -> f64 {
+        self.steps.iter().fold(self.base[i], |x, s| s.apply(x))
+    }
 }
 
 /// The figures a SKU is planned with, from its own receipts, its supplier's (`sup`, and
@@ -263,26 +347,26 @@ pub fn plan_lead_time(own: Option<&Stats>, sup: Option<&Stats>, others: Option<&
                     Some(s) if s.receipts >= MIN_RESAMPLE && s.mean > 0.0 => {
                         restate(&s.samples, s.mean, s.sd, mean, sd)
                     }
-                    _ => Vec::new(),
+                    _ => Samples::default(),
                 }
             };
             LeadTime { mean, sd, receipts: o.receipts, source: "shrunk", samples }
         }
         (Some(o), _) => {
-            let samples = if o.receipts >= MIN_RESAMPLE { o.samples.clone() } else { Vec::new() };
+            let samples = if o.receipts >= MIN_RESAMPLE { Samples::of(&o.samples) } else { Samples::default() };
             LeadTime { mean: o.mean, sd: o.sd, receipts: o.receipts, source: "history", samples }
         }
         (None, _) => match sup {
             Some(s) => {
                 let cv = if s.mean > 0.0 { s.sd / s.mean } else { 0.0 };
                 let samples = if s.receipts >= MIN_RESAMPLE && s.mean > 0.0 {
-                    s.samples.iter().map(|d| d * planned / s.mean).collect()
+                    Samples::of(&s.samples).then(Step::Ratio { num: planned, den: s.mean })
                 } else {
-                    Vec::new()
+                    Samples::default()
                 };
                 LeadTime { mean: planned, sd: cv * planned, receipts: 0, source: "planned", samples }
             }
-            None => LeadTime { mean: planned, sd: 0.0, receipts: 0, source: "planned", samples: Vec::new() },
+            None => LeadTime { mean: planned, sd: 0.0, receipts: 0, source: "planned", samples: Samples::default() },
         },
     }
 }
@@ -494,6 +578,22 @@ mod tests {
         assert_eq!((sched[&0][0].due, sched[&0][0].qty, sched[&0][0].basis), (as_of, 7.0, "overdue"));
         // Supplier S: 2 receipts against promises, 0 and 4 days late.
         assert_eq!(s.late(), (2, 2.0));
+    }
+
+    #[test]
+    fn resampled_lead_times_apply_their_steps_in_order() {
+        let base = Arc::new(vec![2.0, 10.0, 30.0]);
+        let s = Samples::of(&base)
+            .then(Step::Restate { from: 14.0, k: 0.5, to: 6.0 })
+            .then(Step::Ratio { num: 3.0, den: 2.0 })
+            .then(Step::Plus(-4.0))
+            .then(Step::Times(2.0));
+        // 2 -> max(0, 6 + (2 - 14) 0.5) = 0 -> 0 -> max(0, -4) = 0 -> 0;
+        // 10 -> 4 -> 6 -> 2 -> 4; 30 -> 14 -> 21 -> 17 -> 34.
+        assert_eq!((0..3).map(|i| s.get(i)).collect::<Vec<_>>(), [0.0, 4.0, 34.0]);
+        assert_eq!(s.len(), 3);
+        // The receipts are shared, not copied.
+        assert_eq!(Arc::strong_count(&base), 2);
     }
 
     #[test]

@@ -85,7 +85,7 @@ fn span_with_demand<R: Rng>(fc: &Forecasts, i: usize, from: usize, len: f64, rng
 /// One lead time in days: resampled from the receipts, or normal around the planned figures.
 fn lead_days<R: Rng>(lt: &LeadTime, rng: &mut R) -> f64 {
     if !lt.samples.is_empty() {
-        lt.samples[rng.gen_range(0..lt.samples.len())]
+        lt.samples.get(rng.gen_range(0..lt.samples.len()))
     } else {
         let e: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
         (lt.mean + lt.sd.max(0.0) * e).max(0.0)

@@ -911,7 +911,7 @@ mod tests {
         ) {
             let fc = forecast(DemandClass::Lumpy, 1.5, 9.0, Some((0.3, 5.0, 20.0)));
             let run = |t: f64, l: f64| {
-                let lt = LeadTime { mean: l, sd, receipts: 0, source: "planned", samples: vec![] };
+                let lt = LeadTime { mean: l, sd, receipts: 0, source: "planned", samples: Default::default() };
                 let spec = Spec { pdays: 7.0, review: 1.0, sims: 400, seed: 11 };
                 let ltd = ltd::model(&fc, 0, 0, &lt, &spec);
                 engine::levels(&ltd, Rule::Periodic { review: 1.0 }, &Constraints::default(), Target::Cycle(t))
@@ -940,7 +940,8 @@ mod tests {
         let (d, var, lt_days, lt_sd_days) = (12.0, 30.0, 17.5, 3.0);
         let mut fc = forecast(DemandClass::Smooth, d, var, None);
         fc.skus[0].discrete = false;
-        let lt = LeadTime { mean: lt_days, sd: lt_sd_days, receipts: 8, source: "history", samples: vec![] };
+        let lt =
+            LeadTime { mean: lt_days, sd: lt_sd_days, receipts: 8, source: "history", samples: Default::default() };
         for (target, review, rule) in [
             (Target::Cycle(0.95), Some(1.0), Rule::Periodic { review: 1.0 }),
             (Target::Cycle(0.9), None, Rule::Continuous),
@@ -980,7 +981,7 @@ mod tests {
         // P(X <= k | X > 0) = (P(X <= k) - e^-4) / (1 - e^-4); its 95% quantile is 8
         // (P(X <= 7 | X > 0) = 0.9480, P(X <= 8 | X > 0) = 0.9782).
         let fc = forecast(DemandClass::Intermittent, 4.0, 4.0, None);
-        let lt = LeadTime { mean: 0.0, sd: 0.0, receipts: 0, source: "planned", samples: vec![] };
+        let lt = LeadTime { mean: 0.0, sd: 0.0, receipts: 0, source: "planned", samples: Default::default() };
         let spec = Spec { pdays: 7.0, review: 1.0, sims: 20_000, seed: 3 };
         let Ltd::Draws(d) = ltd::model(&fc, 0, 0, &lt, &spec) else { panic!("intermittent items use draws") };
         let ltd = Ltd::Draws(d);
@@ -996,7 +997,7 @@ mod tests {
         // Lead time of half a week of Poisson(4) weekly demand: mean 2, and variance
         // E[X^2]/2 - 4 = 10 - 4 = 6 (the whole week's demand with probability 1/2), not 4/4.
         let fc = forecast(DemandClass::Intermittent, 4.0, 4.0, None);
-        let lt = LeadTime { mean: 3.5, sd: 0.0, receipts: 0, source: "planned", samples: vec![] };
+        let lt = LeadTime { mean: 3.5, sd: 0.0, receipts: 0, source: "planned", samples: Default::default() };
         let spec = Spec { pdays: 7.0, review: 1.0, sims: 40_000, seed: 5 };
         let Ltd::Draws(d) = ltd::model(&fc, 0, 0, &lt, &spec) else { panic!("draws") };
         let n = d.lead.len() as f64;

@@ -33,7 +33,7 @@ pub(super) fn apply(adj: &Adjust, inp: &mut crate::plan::ItemInputs) {
     let scale = |lt: &mut crate::leadtime::LeadTime, k: f64| {
         lt.mean *= k;
         lt.sd *= k;
-        lt.samples.iter_mut().for_each(|x| *x *= k);
+        lt.samples.push(crate::leadtime::Step::Times(k));
     };
     match adj.lead_time {
         Some(LeadChange::Factor(k)) => scale(lt, k),
@@ -44,14 +44,14 @@ pub(super) fn apply(adj: &Adjust, inp: &mut crate::plan::ItemInputs) {
         Some(LeadChange::Days(d)) => lt.mean = d,
         Some(LeadChange::Plus(d)) => {
             lt.mean = (lt.mean + d).max(0.0);
-            lt.samples.iter_mut().for_each(|x| *x = (*x + d).max(0.0));
+            lt.samples.push(crate::leadtime::Step::Plus(d));
         }
         None => {}
     }
     if let Some(k) = adj.lead_time_sd {
         let mean = lt.mean;
         lt.sd *= k;
-        lt.samples.iter_mut().for_each(|x| *x = (mean + (*x - mean) * k).max(0.0));
+        lt.samples.push(crate::leadtime::Step::Restate { from: mean, k, to: mean });
     }
     if let Some(r) = adj.review {
         inp.review = r;
