@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use crate::error::{Error, Problem, Result};
 use crate::period::parse_date;
-use crate::source::{invalid, readable, suggest_columns};
+use crate::source::{header_base, invalid, readable, suggest_columns};
 pub use crate::source::{locate, require, FileSpecs, Format, Source};
 
 /// Names of the input tables (`[files.NAME]` in the settings).
@@ -81,10 +81,7 @@ impl RawTable {
                 .iter()
                 .find(|h| *h == file_col)
                 .or_else(|| header.iter().find(|h| h.trim().eq_ignore_ascii_case(file_col.trim())));
-            let same = |h: &String| {
-                let base = h.split("_duplicated_").next().unwrap_or(h);
-                base.trim().eq_ignore_ascii_case(file_col.trim())
-            };
+            let same = |h: &String| header_base(h).trim().eq_ignore_ascii_case(file_col.trim());
             if header.iter().filter(|h| same(h)).count() > 1 {
                 return Err(invalid(
                     path,
@@ -121,15 +118,13 @@ impl RawTable {
         }
         let mut dups: Vec<String> = Vec::new();
         for name in &header {
-            // polars names a repeated header `name_duplicated_N`.
-            let canon = name.split("_duplicated_").next().unwrap_or(name).trim().to_ascii_lowercase();
+            let canon = header_base(name).trim().to_ascii_lowercase();
             if !contract.contains(&canon.as_str()) || src.spec.columns.contains_key(&canon) {
                 continue;
             }
             match present.get(&canon) {
                 Some(first) if first != name => {
-                    let shown = name.split("_duplicated_").next().unwrap_or(name);
-                    dups.push(format!("`{first}` and `{shown}`"));
+                    dups.push(format!("`{first}` and `{}`", header_base(name)));
                 }
                 Some(_) => {}
                 None => {
@@ -735,8 +730,6 @@ pub struct Dataset {
     pub warnings: Vec<String>,
     /// Rows left out of tables read with `on_bad_rows = "skip"`.
     pub rejected: Vec<Rejected>,
-    /// True when any table is read with `on_bad_rows = "skip"` (`rejected_rows.csv` is written).
-    pub skipping: bool,
     /// How each table was read.
     pub files: FileSpecs,
 }
@@ -760,7 +753,6 @@ impl Dataset {
     /// Reads and validates the folder, each table as its settings in `files` say.
     pub fn load(dir: &Path, what: Load, files: &FileSpecs) -> Result<Dataset> {
         let mut ds = Dataset { dir: dir.to_path_buf(), ..Default::default() };
-        ds.skipping = files.values().any(crate::source::FileSpec::skips_bad_rows);
         ds.files = files.clone();
         let src = require(dir, "sales", files)?;
         ds.warnings.extend(src.note.clone());
@@ -1024,6 +1016,11 @@ impl Dataset {
                 ));
             }
         }
+    }
+
+    /// True when any table is read with `on_bad_rows = "skip"` (`rejected_rows.csv` is written).
+    pub fn skipping(&self) -> bool {
+        self.files.values().any(crate::source::FileSpec::skips_bad_rows)
     }
 
     /// First and last sales date.

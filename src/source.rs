@@ -459,8 +459,8 @@ fn excel_frame(src: &Source) -> Result<DataFrame> {
             )));
         }
         // A repeated name is renamed as polars names it in a CSV, so the reader can report it.
-        let repeats = out.iter().filter(|c| c.name().split("_duplicated_").next() == Some(name.as_str())).count();
-        let name = if repeats == 0 { name } else { format!("{name}_duplicated_{}", repeats - 1) };
+        let repeats = out.iter().filter(|c| header_base(c.name()) == name).count();
+        let name = if repeats == 0 { name } else { format!("{name}{REPEAT}{}", repeats - 1) };
         out.push(Column::new(name.into(), values));
     }
     return DataFrame::new_infer_height(out).map_err(read_err(path));
@@ -505,6 +505,15 @@ fn column_letter(mut j: usize) -> String {
     }
     s.reverse();
     String::from_utf8(s).unwrap_or_default()
+}
+
+/// Infix polars gives a repeated CSV header (`qty`, `qty_duplicated_0`); workbooks' repeats
+/// are named the same way.
+const REPEAT: &str = "_duplicated_";
+
+/// A header name without the suffix of a repeat: the name as the file writes it.
+pub fn header_base(name: &str) -> &str {
+    name.split(REPEAT).next().unwrap_or(name)
 }
 
 /// True for types that read as text; others (lists, structs, binary) are refused by name.

@@ -44,7 +44,7 @@ pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
     Ok(ForecastSummary {
         as_of,
         skus: skus.len(),
-        files: [file, models].into_iter().chain(write_rejected(&ds, &o.out)?).collect(),
+        files: [file, models].into_iter().chain(write_rejected(&ds.rejected, ds.skipping(), &o.out)?).collect(),
         calibration: calibration_note(&f),
         warnings,
     })

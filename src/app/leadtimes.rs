@@ -54,8 +54,7 @@ pub fn run_leadtimes(data: &Path, out: &Path, files: &FileSpecs, as_of: Option<N
         .collect();
     let file = out.join("lead_times.csv");
     write_csv(lead_time_figures(&rows), &file)?;
-    let ds = Dataset { rejected, skipping: src.spec.skips_bad_rows(), ..Default::default() };
-    let files = std::iter::once(file).chain(write_rejected(&ds, out)?).collect();
+    let files = std::iter::once(file).chain(write_rejected(&rejected, src.spec.skips_bad_rows(), out)?).collect();
     Ok(LeadTimesSummary {
         as_of,
         rows: pos.len(),

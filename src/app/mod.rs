@@ -193,13 +193,12 @@ fn date_warnings(o: &RunOptions, ds: &Dataset, as_of: NaiveDate) -> Vec<String> 
     out
 }
 
-/// Writes `rejected_rows.csv` (one line per problem of every row left out) when any table is
-/// read with `on_bad_rows = "skip"`.
-fn write_rejected(ds: &Dataset, out: &Path) -> Result<Option<PathBuf>> {
-    if !ds.skipping {
+/// Writes `rejected_rows.csv` (one line per problem of every row left out) when a table is
+/// read with `on_bad_rows = "skip"` (`skipping`).
+fn write_rejected(r: &[crate::ingest::Rejected], skipping: bool, out: &Path) -> Result<Option<PathBuf>> {
+    if !skipping {
         return Ok(None);
     }
-    let r = &ds.rejected;
     let t = Table::new()
         .text("file", r.iter().map(|x| x.file.as_str()))
         .int("row", r.iter().map(|x| x.row as u64))

@@ -292,7 +292,7 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
         &book,
     )?;
     files.push(book);
-    files.extend(write_rejected(&ds, &o.out)?);
+    files.extend(write_rejected(&ds.rejected, ds.skipping(), &o.out)?);
     let checked = risk_check(&ds, &p, as_of)?;
     if let Some(c) = &checked {
         let path = o.out.join("risk_check.csv");
