@@ -308,7 +308,8 @@ const KINDS: [&str; 7] = [
     "excess_stock",
 ];
 
-fn rank(kind: &str) -> usize {
+/// A kind's place in [`KINDS`] (unknown kinds last): alerts are sorted by it after severity.
+pub fn rank(kind: &str) -> usize {
     KINDS.iter().position(|k| *k == kind).unwrap_or(KINDS.len())
 }
 

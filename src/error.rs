@@ -108,6 +108,9 @@ pub enum Error {
         /// What is allowed.
         expected: String,
     },
+    /// The output folders given to `merge` are not the parts of one split plan.
+    #[error("{0}")]
+    Parts(String),
     /// A polars operation failed on data that had already been validated.
     #[error("table operation failed")]
     Polars(#[from] polars::error::PolarsError),
@@ -149,6 +152,7 @@ impl Error {
                 | Error::Invalid { .. }
                 | Error::Columns { .. }
                 | Error::Setting { .. }
+                | Error::Parts(_)
                 | Error::Read { .. }
                 | Error::ReadText { .. }
         )

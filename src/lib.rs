@@ -29,6 +29,7 @@ pub mod output;
 pub mod period;
 pub mod plan;
 pub mod policy;
+pub mod portfolio;
 pub mod report;
 pub mod risk;
 pub mod series;

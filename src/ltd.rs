@@ -138,7 +138,7 @@ fn draws(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) -> D
 
 /// (class, group): a family is `DemandClass::None` with group `regular` or `intermittent`; a
 /// class's pool has an empty group.
-type Key = (DemandClass, String);
+pub type Key = (DemandClass, String);
 
 /// Target levels learned from held-out backtest windows, per demand class and group (the XYZ
 /// class), each backed off to its class and the class to its family (regular or
@@ -159,6 +159,19 @@ fn family(class: DemandClass) -> Key {
 }
 
 impl LevelMap {
+    /// The sorted PIT values per key, as stored.
+    pub fn parts(&self) -> &[(Key, Vec<f64>)] {
+        &self.pits
+    }
+
+    /// A map from stored parts (each key's values sorted).
+    pub fn from_parts(mut pits: Vec<(Key, Vec<f64>)>) -> LevelMap {
+        for (_, p) in &mut pits {
+            p.sort_by(f64::total_cmp);
+        }
+        LevelMap { pits }
+    }
+
     fn shrunk(&self, key: &Key, target: f64, prior: f64) -> f64 {
         let Some((_, p)) = self.pits.iter().find(|(k, _)| k == key) else { return prior };
         if p.is_empty() {

@@ -15,6 +15,11 @@ use replen::generate::{generate, GenSettings};
 use replen::ingest::Format;
 use replen::period::parse_date;
 
+/// mimalloc hands memory freed after reading back to the system, and is faster than the
+/// system allocator for the many small strings and tables of a large catalogue.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "replen",
@@ -29,7 +34,30 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Forecast demand, compute reorder points and write purchase proposals (the weekly job).
-    Plan(RunArgs),
+    Plan {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Plan only part K of N of the items (by a stable hash of each item's key), with the
+        /// figures of `--portfolio`; `replen merge` puts the parts together.
+        #[arg(long, value_name = "K/N", requires = "portfolio")]
+        shard: Option<String>,
+        /// The portfolio file `replen portfolio` wrote, for `--shard`.
+        #[arg(long, value_name = "FILE", requires = "shard")]
+        portfolio: Option<PathBuf>,
+    },
+    /// Learn the portfolio-wide figures (model choices, calibrations, ABC classes, priors) and
+    /// the KPIs once, for a plan split into parts with `plan --shard K/N --portfolio FILE`.
+    Portfolio(RunArgs),
+    /// Put the output folders of every part of a split plan together into the tables one run
+    /// writes.
+    Merge {
+        /// The parts' output folders.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Forecast demand per SKU with quantiles; needs only the sales file.
     Forecast(RunArgs),
     /// Re-plan under scenarios (service, lead time, demand, ...) and simulate each.
@@ -324,19 +352,35 @@ fn options(a: RunArgs) -> anyhow::Result<RunOptions> {
 fn spinner() -> app::Progress {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
     use std::io::IsTerminal;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
     use std::time::{Duration, Instant};
     if !std::io::stderr().is_terminal() {
         let start = Instant::now();
+        // A line per tenth of the items of a long stage.
+        let tenth = Arc::new(AtomicUsize::new(0));
+        let t = tenth.clone();
         return app::Progress::new(move |stage| {
+            t.store(0, Ordering::Relaxed);
             if stage != "done" {
                 eprintln!("[{:>7.1} s{}] {stage}", start.elapsed().as_secs_f64(), memory());
+            }
+        })
+        .with_items(move |done, total| {
+            let k = done * 10 / total.max(1);
+            if total >= 1000 && k > tenth.fetch_max(k, Ordering::Relaxed) {
+                eprintln!("[{:>7.1} s{}]   {done} of {total} items", start.elapsed().as_secs_f64(), memory());
             }
         });
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
+    let spin =
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let count =
+        ProgressStyle::with_template("{spinner} {elapsed} {msg} [{bar:30}] {human_pos}/{human_len} items, ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+    bar.set_style(spin.clone());
     let b = bar.clone();
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(2));
@@ -345,12 +389,24 @@ fn spinner() -> app::Progress {
             b.enable_steady_tick(Duration::from_millis(120));
         }
     });
+    let b = bar.clone();
     app::Progress::new(move |stage| {
         if stage == "done" {
             bar.finish_and_clear();
         } else {
+            bar.set_style(spin.clone());
+            bar.set_length(0);
+            bar.set_position(0);
             bar.set_message(stage.to_string());
         }
+    })
+    .with_items(move |done, total| {
+        if b.length() != Some(total as u64) {
+            b.set_style(count.clone());
+            b.set_length(total as u64);
+            b.reset_eta();
+        }
+        b.set_position(done as u64);
     })
 }
 
@@ -381,9 +437,14 @@ fn date(d: NaiveDate) -> String {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Plan(a) => {
-            let o = options(a)?;
-            let s = app::run_plan(&o).with_context(|| format!("planning from `{}`", o.data.display()));
+        Command::Plan { run, shard, portfolio } => {
+            let shard = shard.map(|s| app::Shard::parse(&s)).transpose()?;
+            let o = options(run)?;
+            let s = match (shard, portfolio.as_deref()) {
+                (Some(k), Some(p)) => app::run_plan_shard(&o, k, p),
+                _ => app::run_plan(&o),
+            }
+            .with_context(|| format!("planning from `{}`", o.data.display()));
             o.progress.stage("done");
             let s = s?;
             print_warnings(&s.warnings);
@@ -412,6 +473,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                 }
             }
+            for f in &s.files {
+                eprintln!("wrote {}", f.display());
+            }
+        }
+        Command::Portfolio(a) => {
+            let o = options(a)?;
+            let s = app::run_portfolio(&o).with_context(|| format!("learning the portfolio of `{}`", o.data.display()));
+            o.progress.stage("done");
+            let s = s?;
+            print_warnings(&s.warnings);
+            eprintln!("learned the portfolio figures of {} items as of {}", s.items, date(s.as_of));
+            for f in &s.files {
+                eprintln!("wrote {}", f.display());
+            }
+        }
+        Command::Merge { parts, out } => {
+            check_out(&out)?;
+            replen::output::clean_leftovers(&out);
+            let s = app::run_merge(&parts, &out).context("merging the parts of a plan")?;
+            eprintln!("merged {} parts: {} items, {} lines to order", s.shards, s.items, s.lines);
             for f in &s.files {
                 eprintln!("wrote {}", f.display());
             }

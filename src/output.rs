@@ -76,6 +76,20 @@ impl Table {
     pub fn frame(self) -> Result<DataFrame> {
         Ok(DataFrame::new_infer_height(self.cols)?)
     }
+
+    /// The table of a frame's columns.
+    pub fn from_frame(df: DataFrame) -> Table {
+        Table { cols: df.into_columns() }
+    }
+}
+
+/// The dates of a date column (`None` for empty cells).
+pub fn dates(c: &Column) -> Result<Vec<Option<NaiveDate>>> {
+    Ok(c.date()?
+        .physical()
+        .iter()
+        .map(|d| d.and_then(|d| EPOCH.checked_add_signed(chrono::TimeDelta::days(d.into()))))
+        .collect())
 }
 
 /// Day 0 of polars dates.
@@ -137,6 +151,14 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) ->
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A table as CSV text, as [`write_csv`] writes it.
+pub fn csv_text(table: Table) -> Result<String> {
+    let mut df = table.frame()?;
+    let mut buf = Vec::new();
+    CsvWriter::new(&mut buf).include_header(true).finish(&mut df)?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// Writes a table as CSV.

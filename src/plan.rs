@@ -751,31 +751,41 @@ pub fn plan_with(
     as_of: NaiveDate,
     tweak: Tweak,
 ) -> Plan {
-    plan_some(ds, fc, set, settings, as_of, tweak, &|_| true)
+    plan_some(ds, fc, set, settings, as_of, Part { tweak, ..Part::ALL })
 }
 
-/// Plans the items `keep` accepts (a sample, for the service trade-off curve), with `tweak`.
-/// ABC classes and suppliers' lead times still come from every item and receipt; the backtest
-/// calibration from the kept items.
-pub fn plan_some(
+/// What the whole portfolio teaches each item's plan: ABC classes (by every item's value),
+/// the backtest calibration of service levels and the priors of items without recent sales.
+/// Learned once on every item, it plans any subset (a shard) as a run over all would.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Learned {
+    /// ABC class per item (C when absent).
+    pub abc: HashMap<u32, char>,
+    /// The backtest calibration of service levels.
+    pub levels: LevelMap,
+    /// The priors of new and dormant items.
+    pub prior: Prior,
+}
+
+/// Learns from every item what [`plan_some`] plans a shard with.
+pub fn learn(ds: &Dataset, fc: &Forecasts, set: &SeriesSet, settings: &Settings, as_of: NaiveDate) -> Learned {
+    let empty = HashMap::new();
+    let items = ds.items.as_ref().unwrap_or(&empty);
+    let lts = lead_times(items, ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
+    learn_from(ds, fc, set, settings, items, &lts, &|_| true)
+}
+
+/// ABC classes from every item; the service-level calibration and priors from the kept
+/// `items` with their lead times `lts`.
+fn learn_from(
     ds: &Dataset,
     fc: &Forecasts,
     set: &SeriesSet,
     settings: &Settings,
-    as_of: NaiveDate,
-    tweak: Tweak,
+    items: &HashMap<u32, Item>,
+    lts: &LeadTimes,
     keep: &(dyn Fn(u32) -> bool + Sync),
-) -> Plan {
-    let empty = HashMap::new();
-    let all = ds.items.as_ref().unwrap_or(&empty);
-    // Only the kept items are planned: their lead times (suppliers' from every receipt).
-    let sample: Option<HashMap<u32, Item>> = all
-        .keys()
-        .any(|k| !keep(*k))
-        .then(|| all.iter().filter(|x| keep(*x.0)).map(|(k, v)| (*k, v.clone())).collect());
-    let items = sample.as_ref().unwrap_or(all);
-    let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
-    let lts = lead_times(items, pos, as_of);
+) -> Learned {
     // The backtest calibration, each SKU's held-out window taken over its own L + R.
     let review = match settings.policy {
         Policy::Periodic => settings.review_periods,
@@ -787,7 +797,60 @@ pub fn plan_some(
             *x = Some((lt, xyz_class(recent(set, *s)).to_string()));
         }
     }
-    let levels = ltd::calibrate(fc, &cal_items, review, settings.period.days(), settings.seed);
+    let pdays = settings.period.days();
+    Learned {
+        abc: abc_of(ds, set, settings),
+        levels: ltd::calibrate(fc, &cal_items, review, pdays, settings.seed),
+        prior: risk::prior(set, |s| items.get(&s).map(|_| lts.sku.get(&s).map_or(0.0, |x| x.1.mean) / pdays)),
+    }
+}
+
+/// Items planned between two progress reports.
+const PROGRESS_EVERY: usize = 250;
+
+/// Which items a plan covers, and how.
+#[derive(Clone, Copy)]
+pub struct Part<'a> {
+    /// A change to each item's inputs before it is planned (what-if scenarios).
+    pub tweak: Tweak<'a>,
+    /// The items planned: a sample, for the service trade-off curve, or a shard.
+    pub keep: &'a (dyn Fn(u32) -> bool + Sync),
+    /// What the whole portfolio taught, for a shard; without it, ABC classes come from every
+    /// item and the service-level calibration and priors from the kept ones.
+    pub learned: Option<&'a Learned>,
+    /// Told (items planned, items to plan) as the planning goes.
+    pub done: &'a (dyn Fn(usize, usize) + Sync),
+}
+
+impl Part<'static> {
+    /// Every item, as it is.
+    pub const ALL: Part<'static> = Part { tweak: &|_| {}, keep: &|_| true, learned: None, done: &|_, _| {} };
+}
+
+/// Plans the items of `part`. Suppliers' lead times always come from every receipt.
+pub fn plan_some(
+    ds: &Dataset,
+    fc: &Forecasts,
+    set: &SeriesSet,
+    settings: &Settings,
+    as_of: NaiveDate,
+    part: Part,
+) -> Plan {
+    let Part { tweak, keep, learned, done } = part;
+    let empty = HashMap::new();
+    let all = ds.items.as_ref().unwrap_or(&empty);
+    // Only the kept items are planned: their lead times (suppliers' from every receipt).
+    let sample: Option<HashMap<u32, Item>> = all
+        .keys()
+        .any(|k| !keep(*k))
+        .then(|| all.iter().filter(|x| keep(*x.0)).map(|(k, v)| (*k, v.clone())).collect());
+    let items = sample.as_ref().unwrap_or(all);
+    let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
+    let lts = lead_times(items, pos, as_of);
+    let Learned { abc, levels, prior } = match learned {
+        Some(l) => l.clone(),
+        None => learn_from(ds, fc, set, settings, items, &lts, keep),
+    };
     let ctx = Context {
         ds,
         fc,
@@ -802,19 +865,26 @@ pub fn plan_some(
             |s| lts.sku.get(&s).map_or((0.0, 0.0), |x| (x.1.mean, x.1.sd)),
             |sup| lts.supplier.get(sup),
         ),
-        prior: risk::prior(set, |s| {
-            let pdays = settings.period.days();
-            items.get(&s).map(|_| lts.sku.get(&s).map_or(0.0, |x| x.1.mean) / pdays)
-        }),
-        abc: abc_of(ds, set, settings),
+        prior,
+        abc,
         lead_times: &lts,
         levels,
         tweak,
     };
     let mut skus: Vec<(&u32, &Item)> = items.iter().filter(|x| keep(*x.0)).collect();
     skus.sort_by(|a, b| ds.skus.name(*a.0).cmp(ds.skus.name(*b.0)));
-    let planned: Vec<(PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>)> =
-        skus.par_iter().map(|(s, it)| plan_item(&ctx, **s, it)).collect();
+    let (count, total) = (std::sync::atomic::AtomicUsize::new(0), skus.len());
+    let planned: Vec<(PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>)> = skus
+        .par_iter()
+        .map(|(s, it)| {
+            let out = plan_item(&ctx, **s, it);
+            let n = count.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n % PROGRESS_EVERY == 0 || n == total {
+                done(n, total);
+            }
+            out
+        })
+        .collect();
     let mut rows = Vec::with_capacity(planned.len());
     let mut by_period = Vec::new();
     let mut projections = Vec::with_capacity(planned.len());

@@ -17,8 +17,16 @@ pub struct FollowUps {
     pub alerts: Vec<Alert>,
 }
 
-/// Dates the open backorders from the plan's supply and raises the alerts.
-pub(super) fn follow_ups(ds: &Dataset, p: &Plan, k: &Kpis, settings: &Settings, as_of: NaiveDate) -> FollowUps {
+/// Dates the open backorders from the plan's supply and raises the alerts. A shard raises its
+/// items' alerts only: suppliers and KPIs are the portfolio's ([`portfolio_alerts`]).
+pub(super) fn follow_ups(
+    ds: &Dataset,
+    p: &Plan,
+    k: &Kpis,
+    settings: &Settings,
+    as_of: NaiveDate,
+    shard: Option<&super::shard::Shard>,
+) -> FollowUps {
     let planned: HashMap<u32, &PlanRow> = p.rows.iter().map(|r| (r.sku_index, r)).collect();
     // Lines of SKUs that are not planned (missing from items) are warned about on reading.
     let mut etas = etas(
@@ -32,23 +40,60 @@ pub(super) fn follow_ups(ds: &Dataset, p: &Plan, k: &Kpis, settings: &Settings, 
     etas.sort_by(|a, b| ds.skus.name(a.sku).cmp(ds.skus.name(b.sku)));
     let incoming: Vec<&[crate::leadtime::Incoming]> =
         p.rows.iter().map(|r| p.incoming.get(&r.sku_index).map_or(&[][..], Vec::as_slice)).collect();
-    let suppliers: Vec<(&str, &Stats)> = p.lead_times.supplier.iter().map(|(n, s)| (n.as_str(), s)).collect();
-    let before: Vec<_> = k.by_period.iter().filter(|x| x.0 < as_of).cloned().collect();
-    let recent = &before[before.len().saturating_sub(settings.alerts.kpi_periods)..];
+    let mut suppliers: Vec<(&str, &Stats)> = p.lead_times.supplier.iter().map(|(n, s)| (n.as_str(), s)).collect();
+    let mut recent = recent_kpis(k, settings, as_of);
+    let all_pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
+    let shard_pos: Vec<crate::ingest::PurchaseOrder>;
+    let mut pos = all_pos;
+    if let Some(sh) = shard {
+        suppliers.clear();
+        recent.clear();
+        shard_pos = all_pos.iter().filter(|x| sh.holds(ds.skus.name(x.sku))).cloned().collect();
+        pos = &shard_pos;
+    }
     let name = |s: u32| ds.skus.name(s).to_string();
     let alerts = alerts(&AlertInput {
         as_of,
         period_days: settings.period.days(),
         rows: &p.rows,
         incoming: &incoming,
-        purchase_orders: ds.purchase_orders.as_deref().unwrap_or(&[]),
+        purchase_orders: pos,
         sku_name: &name,
         etas: &etas,
         suppliers: &suppliers,
-        recent_kpis: recent,
+        recent_kpis: &recent,
         settings: &settings.alerts,
     });
     FollowUps { etas, alerts }
+}
+
+/// The KPI periods the alert thresholds look at: the last ones before the as-of date.
+fn recent_kpis(k: &Kpis, settings: &Settings, as_of: NaiveDate) -> Vec<(NaiveDate, crate::kpi::OrderCounts)> {
+    let before: Vec<_> = k.by_period.iter().filter(|x| x.0 < as_of).cloned().collect();
+    before[before.len().saturating_sub(settings.alerts.kpi_periods)..].to_vec()
+}
+
+/// The portfolio's alerts: late suppliers (from `lead_times`) and KPIs past their thresholds.
+pub(super) fn portfolio_alerts(
+    lead_times: &crate::leadtime::LeadTimes,
+    k: &Kpis,
+    settings: &Settings,
+    as_of: NaiveDate,
+) -> Vec<Alert> {
+    let suppliers: Vec<(&str, &Stats)> = lead_times.supplier.iter().map(|(n, s)| (n.as_str(), s)).collect();
+    let recent = recent_kpis(k, settings, as_of);
+    alerts(&AlertInput {
+        as_of,
+        period_days: settings.period.days(),
+        rows: &[],
+        incoming: &[],
+        purchase_orders: &[],
+        sku_name: &|_| String::new(),
+        etas: &[],
+        suppliers: &suppliers,
+        recent_kpis: &recent,
+        settings: &settings.alerts,
+    })
 }
 
 /// `backorder_eta.csv` columns.
@@ -182,7 +227,7 @@ impl AlertsSummary {
 pub fn run_alerts(o: &RunOptions) -> Result<AlertsSummary> {
     let (ds, as_of, _, p) = super::plan::read_and_plan(o)?;
     let k = kpis::compute(&ds, o.settings.sales_are, o.settings.period, None, None, None, Some(&p.lead_times));
-    let fu = follow_ups(&ds, &p, &k, &o.settings, as_of);
+    let fu = follow_ups(&ds, &p, &k, &o.settings, as_of, None);
     let file = o.out.join("alerts.csv");
     std::fs::create_dir_all(&o.out).map_err(|e| Error::Write { path: o.out.clone(), source: e })?;
     write_csv(alert_table(&fu.alerts), &file)?;

@@ -4,14 +4,21 @@ use super::*;
 
 /// Writes `kpis.csv` and `kpis.json`.
 pub(super) fn write_kpis(k: &Kpis, out: &Path, as_of: NaiveDate) -> Result<Vec<PathBuf>> {
-    let csv = out.join("kpis.csv");
+    let (csv, json) = (out.join("kpis.csv"), out.join("kpis.json"));
+    let (t, text) = kpi_tables(k, as_of).map_err(|e| Error::Write { path: json.clone(), source: e.into() })?;
+    write_csv(t, &csv)?;
+    crate::output::write_text(&json, &text)?;
+    Ok(vec![csv, json])
+}
+
+/// The table of `kpis.csv` and the text of `kpis.json`.
+pub(super) fn kpi_tables(k: &Kpis, as_of: NaiveDate) -> serde_json::Result<(Table, String)> {
     let t = Table::new()
         .text("kpi", k.rows.iter().map(|r| r.kpi.as_str()))
         .text("scope", k.rows.iter().map(|r| r.scope.as_str()))
         .opt_date("period_start", k.rows.iter().map(|r| r.period_start))
         .num("value", k.rows.iter().map(|r| r.value))
         .text("unit", k.rows.iter().map(|r| r.unit));
-    write_csv(t, &csv)?;
     let overall: serde_json::Map<String, serde_json::Value> =
         k.rows.iter().filter(|r| r.scope == "all").map(|r| (r.kpi.clone(), serde_json::json!(r.value))).collect();
     let mut suppliers: serde_json::Map<String, serde_json::Value> = serde_json::Map::new();
@@ -46,10 +53,7 @@ pub(super) fn write_kpis(k: &Kpis, out: &Path, as_of: NaiveDate) -> Result<Vec<P
         "locations": locations,
         "by_period": by_period,
     });
-    let json = out.join("kpis.json");
-    let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Write { path: json.clone(), source: e.into() })?;
-    crate::output::write_text(&json, &text)?;
-    Ok(vec![csv, json])
+    Ok((t, serde_json::to_string_pretty(&doc)?))
 }
 
 /// Summary of a KPI run.

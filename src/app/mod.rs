@@ -31,6 +31,7 @@ mod forecast;
 mod kpi;
 mod leadtimes;
 mod plan;
+mod shard;
 mod simulate;
 mod truth;
 mod whatif;
@@ -46,6 +47,7 @@ pub use kpi::{kpi, KpiSummary};
 pub use leadtimes::{run_leadtimes, LeadTimesSummary};
 use plan::run_plan_with;
 pub use plan::{plan_table, run_plan, trade_off, PlanSummary};
+pub use shard::{run_merge, run_plan_shard, run_portfolio, MergeSummary, PortfolioSummary, Shard};
 pub use simulate::{run_simulate, SimSummary};
 pub use truth::{run_truth, TruthSummary};
 pub use whatif::{run_whatif, WhatIfRow};
@@ -70,23 +72,42 @@ pub struct RunOptions {
     pub progress: Progress,
 }
 
-/// A stage callback for progress display; the default does nothing.
+/// Progress callbacks: each stage's name as it starts, and items done within a stage; the
+/// default does nothing.
 #[derive(Clone, Default)]
-pub struct Progress(Option<std::sync::Arc<StageFn>>);
+pub struct Progress {
+    stage: Option<std::sync::Arc<StageFn>>,
+    items: Option<std::sync::Arc<ItemsFn>>,
+}
 
-/// The callback behind [`Progress`].
+/// The stage callback of [`Progress`].
 type StageFn = dyn Fn(&str) + Send + Sync;
+
+/// The items callback of [`Progress`]: (done, total).
+type ItemsFn = dyn Fn(usize, usize) + Send + Sync;
 
 impl Progress {
     /// Calls `f` with each stage's name.
     pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Self {
-        Progress(Some(std::sync::Arc::new(f)))
+        Progress { stage: Some(std::sync::Arc::new(f)), items: None }
+    }
+
+    /// Also calls `f` with (items done, items in all) within a stage that goes item by item.
+    pub fn with_items(self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
+        Progress { items: Some(std::sync::Arc::new(f)), ..self }
     }
 
     /// Reports a stage.
     pub fn stage(&self, name: &str) {
-        if let Some(f) = &self.0 {
+        if let Some(f) = &self.stage {
             f(name);
+        }
+    }
+
+    /// Reports items done within the current stage.
+    pub fn items(&self, done: usize, total: usize) {
+        if let Some(f) = &self.items {
+            f(done, total);
         }
     }
 }
@@ -216,6 +237,15 @@ fn run_forecasts(ds: &Dataset, o: &RunOptions, as_of: NaiveDate) -> Forecasts {
 
 /// Forecasts `horizon` periods ahead, with the backtests of the run's own horizon.
 fn forecasts_for(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize) -> Forecasts {
+    forecasts_by(ds, o, as_of, horizon, &|series, es| forecast_all(series, es))
+}
+
+/// How a run's series are forecast: all of them, or a shard's with what the portfolio taught.
+type EngineFn<'a> = &'a dyn Fn(&[&[f64]], &EngineSettings) -> Engine;
+
+/// Forecasts `horizon` periods ahead by `engine`: the series, with known events divided out;
+/// then events multiplied in and new items blended with their like items.
+fn forecasts_by(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize, engine: EngineFn) -> Forecasts {
     let s = &o.settings;
     o.progress.stage("demand series");
     let set = SeriesSet::build(&ds.sales, ds.backorders.as_deref(), s.sales_are, s.period, as_of, ds.skus.len());
@@ -239,7 +269,7 @@ fn forecasts_for(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize)
         .enumerate()
         .map(|(i, d)| adjusted.get(&(i as u32)).map_or(d.values.as_slice(), Vec::as_slice))
         .collect();
-    let mut fc = forecast_all(&series, &es);
+    let mut fc = engine(&series, &es);
     let likes = ds.items.as_ref().map(|items| borrow_likes(&mut fc, &set, items, &ds.skus)).unwrap_or_default();
     let mut events = HashMap::new();
     for (sku, evs) in &by_sku {

@@ -4,6 +4,7 @@
 use super::*;
 use crate::alerts::Severity;
 use crate::ingest::split_key;
+use crate::plan::Part;
 
 /// Summary of a plan run.
 #[derive(Debug, Clone)]
@@ -92,7 +93,8 @@ pub(super) fn period_table(p: &Plan) -> Table {
         .num("order_up_to", r.iter().map(|x| x.order_up_to))
 }
 
-pub(super) fn lead_time_table(ds: &Dataset, p: &Plan) -> Table {
+/// `lead_times.csv`: a row per supplier of `lts`, then one per planned item of `rows`.
+pub(super) fn lead_time_table(ds: &Dataset, lts: &crate::leadtime::LeadTimes, plan_rows: &[PlanRow]) -> Table {
     struct Row<'a> {
         scope: &'static str,
         sku: String,
@@ -101,8 +103,7 @@ pub(super) fn lead_time_table(ds: &Dataset, p: &Plan) -> Table {
         planned: Option<f64>,
         used: Option<&'a crate::leadtime::LeadTime>,
     }
-    let mut rows: Vec<Row> = p
-        .lead_times
+    let mut rows: Vec<Row> = lts
         .supplier
         .iter()
         .map(|(sup, st)| Row {
@@ -115,8 +116,8 @@ pub(super) fn lead_time_table(ds: &Dataset, p: &Plan) -> Table {
         })
         .collect();
     let items = ds.items.as_ref();
-    for r in &p.rows {
-        let (own, used) = &p.lead_times.sku[&r.sku_index];
+    for r in plan_rows {
+        let (own, used) = &lts.sku[&r.sku_index];
         let planned = items.and_then(|m| m.get(&r.sku_index)).map(|i| i.lead_time_days);
         rows.push(Row {
             scope: "sku",
@@ -144,31 +145,97 @@ pub(super) fn lead_time_table(ds: &Dataset, p: &Plan) -> Table {
         .text("used_source", rows.iter().map(|r| r.used.map_or("", |u| u.source)))
 }
 
-pub(super) fn po_summary_table(orders: &[&PlanRow]) -> Table {
+/// One line of a suggested order, as the PO summary adds them up.
+pub(super) struct PoLine<'a> {
+    pub po_number: &'a str,
+    pub supplier: &'a str,
+    pub location: &'a str,
+    pub qty: f64,
+    pub value: f64,
+    pub order_date: NaiveDate,
+    pub arrival: NaiveDate,
+}
+
+impl<'a> PoLine<'a> {
+    pub fn of(r: &'a PlanRow) -> PoLine<'a> {
+        PoLine {
+            po_number: &r.po_number,
+            supplier: &r.supplier,
+            location: split_key(&r.sku).1,
+            qty: r.order_qty,
+            value: r.order_value,
+            order_date: r.order_date,
+            arrival: r.expected_arrival,
+        }
+    }
+}
+
+pub(super) fn po_summary_table(orders: &[PoLine]) -> Table {
     // Per suggested order: its first line (number, supplier, location, date), lines, units,
     // value and the last arrival.
-    let mut by: Vec<(&PlanRow, usize, f64, f64, NaiveDate)> = Vec::new();
+    let mut by: Vec<(&PoLine, usize, f64, f64, NaiveDate)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
     for r in orders {
-        match by.iter_mut().find(|x| x.0.po_number == r.po_number) {
-            Some(x) => {
+        match at.get(r.po_number) {
+            Some(&i) => {
+                let x = &mut by[i];
                 x.1 += 1;
-                x.2 += r.order_qty;
-                x.3 += r.order_value;
-                x.4 = x.4.max(r.expected_arrival);
+                x.2 += r.qty;
+                x.3 += r.value;
+                x.4 = x.4.max(r.arrival);
             }
-            None => by.push((r, 1, r.order_qty, r.order_value, r.expected_arrival)),
+            None => {
+                at.insert(r.po_number, by.len());
+                by.push((r, 1, r.qty, r.value, r.arrival));
+            }
         }
     }
     Table::new()
-        .text("po_number", by.iter().map(|x| x.0.po_number.as_str()))
-        .text("supplier", by.iter().map(|x| x.0.supplier.as_str()))
-        .text("location", by.iter().map(|x| split_key(&x.0.sku).1))
+        .text("po_number", by.iter().map(|x| x.0.po_number))
+        .text("supplier", by.iter().map(|x| x.0.supplier))
+        .text("location", by.iter().map(|x| x.0.location))
         .int("lines", by.iter().map(|x| x.1 as u64))
         .num("units", by.iter().map(|x| r3(x.2)))
         .num("order_value", by.iter().map(|x| (x.3 * 100.0).round() / 100.0))
         .date("order_date", by.iter().map(|x| x.0.order_date))
         .date("last_expected_arrival", by.iter().map(|x| x.4))
 }
+
+/// Writes the tables of every item of a plan (`skus`, sorted, those with a forecast written):
+/// forecasts, models, policy, levels by period, lead times, the PO summary and the proposals.
+/// Returns the files and the proposal lines, by supplier and SKU.
+pub(super) fn write_plan_files<'p>(
+    ds: &Dataset,
+    f: &Forecasts,
+    p: &'p Plan,
+    skus: &[u32],
+    out: &Path,
+) -> Result<(Vec<PathBuf>, Vec<&'p PlanRow>)> {
+    let all: Vec<&PlanRow> = p.rows.iter().collect();
+    let mut orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
+    orders.sort_by(|a, b| a.supplier.cmp(&b.supplier).then(a.sku.cmp(&b.sku)));
+    let files: Vec<PathBuf> = PLAN_FILES.iter().map(|n| out.join(n)).collect();
+    write_forecast(ds, f, skus, &files[0])?;
+    write_models(ds, f, skus, &files[1])?;
+    write_csv(plan_table(&all), &files[2])?;
+    write_csv(period_table(p), &files[3])?;
+    write_csv(lead_time_table(ds, &p.lead_times, &p.rows), &files[4])?;
+    let pos: Vec<PoLine> = orders.iter().map(|r| PoLine::of(r)).collect();
+    write_csv(po_summary_table(&pos), &files[5])?;
+    write_csv(plan_table(&orders), &files[6])?;
+    Ok((files, orders))
+}
+
+/// The tables [`write_plan_files`] writes, in order.
+pub(super) const PLAN_FILES: [&str; 7] = [
+    "forecast.csv",
+    "forecast_models.csv",
+    "policy.csv",
+    "rop_by_period.csv",
+    "lead_times.csv",
+    "po_summary.csv",
+    "proposals.csv",
+];
 
 /// Targets of the service trade-off curve.
 pub(super) const CURVE: [f64; 8] = [0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99];
@@ -188,7 +255,8 @@ pub(super) fn curve(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: Nai
         .iter()
         .map(|&t| {
             let s = Settings { service_level: Some(t), service_measure: ServiceMeasure::Cycle, ..settings.clone() };
-            let p = crate::plan::plan_some(ds, &f.fc, &f.set, &s, as_of, &|_| {}, &|k| kept.contains(&k));
+            let part = Part { keep: &|k| kept.contains(&k), ..Part::ALL };
+            let p = crate::plan::plan_some(ds, &f.fc, &f.set, &s, as_of, part);
             let mut point = trade_off(&format!("{:.0}%", t * 100.0), &p);
             point.service = t;
             point.safety_stock_value *= scale;
@@ -232,7 +300,8 @@ pub(super) fn read_and_plan(o: &RunOptions) -> Result<(Dataset, NaiveDate, Forec
     let as_of = as_of(&ds, o.as_of)?;
     let f = run_forecasts(&ds, o, as_of);
     o.progress.stage("planning");
-    let p = plan(&ds, &f.fc, &f.set, &o.settings, as_of);
+    let done = |n, total| o.progress.items(n, total);
+    let p = crate::plan::plan_some(&ds, &f.fc, &f.set, &o.settings, as_of, Part { done: &done, ..Part::ALL });
     Ok((ds, as_of, f, p))
 }
 
@@ -241,28 +310,11 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     let mut warnings = ds.warnings.clone();
     warnings.extend(date_warnings(o, &ds, as_of));
     warnings.extend(p.warnings.iter().cloned());
-    let all: Vec<&PlanRow> = p.rows.iter().collect();
-    let mut orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
-    orders.sort_by(|a, b| a.supplier.cmp(&b.supplier).then(a.sku.cmp(&b.sku)));
     let items = ds.items.as_ref();
     let skus = sorted_skus(&ds, |s| items.is_some_and(|i| i.contains_key(&s)));
-    let files = vec![
-        o.out.join("forecast.csv"),
-        o.out.join("forecast_models.csv"),
-        o.out.join("policy.csv"),
-        o.out.join("rop_by_period.csv"),
-        o.out.join("lead_times.csv"),
-        o.out.join("po_summary.csv"),
-        o.out.join("proposals.csv"),
-    ];
-    write_forecast(&ds, &f, &skus, &files[0])?;
-    write_models(&ds, &f, &skus, &files[1])?;
-    write_csv(plan_table(&all), &files[2])?;
-    write_csv(period_table(&p), &files[3])?;
-    write_csv(lead_time_table(&ds, &p), &files[4])?;
-    write_csv(po_summary_table(&orders), &files[5])?;
-    write_csv(plan_table(&orders), &files[6])?;
+    let (files, orders) = write_plan_files(&ds, &f, &p, &skus, &o.out)?;
     let mut files = files;
+    let pos: Vec<PoLine> = orders.iter().map(|r| PoLine::of(r)).collect();
     o.progress.stage("KPIs");
     let k = kpis::compute(
         &ds,
@@ -275,7 +327,7 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     );
     files.extend(write_kpis(&k, &o.out, as_of)?);
     o.progress.stage("backorders and alerts");
-    let fu = follow_ups(&ds, &p, &k, &o.settings, as_of);
+    let fu = follow_ups(&ds, &p, &k, &o.settings, as_of, None);
     for (t, name) in [(eta_table(&ds, &fu.etas), "backorder_eta.csv"), (alert_table(&fu.alerts), "alerts.csv")] {
         let path = o.out.join(name);
         write_csv(t, &path)?;
@@ -286,7 +338,7 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     write_xlsx(
         vec![
             ("proposals", plan_table(&orders)),
-            ("po_summary", po_summary_table(&orders)),
+            ("po_summary", po_summary_table(&pos)),
             ("alerts", alert_table(&fu.alerts)),
         ],
         &book,

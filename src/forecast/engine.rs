@@ -96,6 +96,24 @@ pub struct Holdout {
 }
 
 impl SkuForecast {
+    /// The empty forecast of a series left out of a run (another shard's).
+    pub fn skipped(horizon: usize) -> SkuForecast {
+        SkuForecast {
+            model: String::new(),
+            class: DemandClass::None,
+            mean: vec![0.0; horizon],
+            var: 0.0,
+            lift: Vec::new(),
+            discrete: false,
+            backtest_rmsse: None,
+            history: 0,
+            outliers: 0,
+            sizes: None,
+            nonzero_share: 0.0,
+            holdout: None,
+        }
+    }
+
     /// Distribution of one period's demand with mean `mean`.
     pub fn dist(&self, mean: f64) -> DemandDist {
         match self.sizes {
@@ -366,8 +384,9 @@ struct Trial {
 }
 
 /// A way to forecast: one candidate, or the mean of several.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Choice {
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Choice {
     Models(Vec<usize>),
     /// Mean of every candidate that fitted.
     All,
@@ -831,25 +850,84 @@ fn calibrate(out: &[Outcome], w: usize, levels: Option<Vec<(DemandClass, f64)>>)
     cal
 }
 
+/// What the whole portfolio teaches each SKU's forecast: learned once on every series, then
+/// applied to any subset of them (a shard of a run spread over several machines) with the same
+/// result as in a run over all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Learned {
+    /// The portfolio's model choice per demand class.
+    pub(crate) defaults: Vec<(DemandClass, Choice)>,
+    /// Level factor per demand class (`None`: too few backtests, nominal levels).
+    pub(crate) levels: Option<Vec<(DemandClass, f64)>>,
+    /// Squared coefficient of variation of demand sizes per class, and the non-zero periods it
+    /// rests on: what each SKU's own size variability is shrunk toward.
+    pub(crate) sizes: Vec<(DemandClass, f64, f64)>,
+    /// The portfolio calibration of quantile levels.
+    pub calibration: Calibration,
+}
+
 /// Forecasts every series (in parallel) and calibrates the portfolio.
 pub fn forecast_all(series: &[&[f64]], s: &EngineSettings) -> Forecasts {
+    forecast_and_learn(series, s).0
+}
+
+/// Forecasts every series and returns, besides, what the portfolio taught them, for
+/// [`forecast_some`].
+pub fn forecast_and_learn(series: &[&[f64]], s: &EngineSettings) -> (Forecasts, Learned) {
     let trials: Vec<Trial> = series.par_iter().map(|y| trial(y, s)).collect();
     let defaults = if s.model == ModelChoice::Auto { portfolio_choices(&trials) } else { Vec::new() };
     let levels = level_factors(&trials, &defaults, s.window());
     let out: Vec<Outcome> = trials
         .into_par_iter()
         .zip(series.par_iter())
-        .map(|(t, y)| {
-            let d = defaults.iter().find(|(c, _)| *c == t.class).map(|(_, c)| c);
-            let k = levels.as_ref().and_then(|l| l.iter().find(|x| x.0 == t.class)).map_or(1.0, |x| x.1);
-            finish(t, y.len(), d, k, s)
-        })
+        .map(|(t, y)| finish_with(t, y.len(), &defaults, levels.as_deref(), s))
         .collect();
     let mut out = out;
-    pool_sizes(&mut out, series);
-    let calibration = calibrate(&out, s.window(), levels);
+    let sizes = size_classes(&out, series);
+    for (o, y) in out.iter_mut().zip(series) {
+        pool_sizes(o, y, &sizes);
+    }
+    let calibration = calibrate(&out, s.window(), levels.clone());
     let skus = out.into_iter().map(|o| o.fc).collect();
-    Forecasts { skus, calibration }
+    let learned = Learned { defaults, levels, sizes, calibration: calibration.clone() };
+    (Forecasts { skus, calibration }, learned)
+}
+
+/// Forecasts the series `keep` accepts with what the whole portfolio taught (see
+/// [`forecast_and_learn`]): each is the forecast a run over every series gives it. The others
+/// get an empty forecast of the same horizon, never to be used.
+pub fn forecast_some(
+    series: &[&[f64]],
+    s: &EngineSettings,
+    learned: &Learned,
+    keep: &(dyn Fn(usize) -> bool + Sync),
+) -> Forecasts {
+    let skus = series
+        .par_iter()
+        .enumerate()
+        .map(|(i, y)| {
+            if !keep(i) {
+                return SkuForecast::skipped(s.horizon);
+            }
+            let mut o = finish_with(trial(y, s), y.len(), &learned.defaults, learned.levels.as_deref(), s);
+            pool_sizes(&mut o, y, &learned.sizes);
+            o.fc
+        })
+        .collect();
+    Forecasts { skus, calibration: learned.calibration.clone() }
+}
+
+/// Finishes a SKU's trial with its class's portfolio choice and level factor.
+fn finish_with(
+    t: Trial,
+    raw_len: usize,
+    defaults: &[(DemandClass, Choice)],
+    levels: Option<&[(DemandClass, f64)]>,
+    s: &EngineSettings,
+) -> Outcome {
+    let d = defaults.iter().find(|(c, _)| *c == t.class).map(|(_, c)| c);
+    let k = levels.and_then(|l| l.iter().find(|x| x.0 == t.class)).map_or(1.0, |x| x.1);
+    finish(t, raw_len, d, k, s)
 }
 
 /// Non-zero periods at which a SKU's own size variability counts as much as its class's.
@@ -858,9 +936,9 @@ const SIZE_PRIOR: f64 = 10.0;
 /// Partial pooling of demand-size variability: each intermittent SKU's squared coefficient of
 /// variation of non-zero demands is shrunk toward its class's, weighted by its count of
 /// non-zero periods. A few lumps say little about how large the next one can be, and the
-/// sample variance of skewed sizes mostly falls short of the true one.
-fn pool_sizes(out: &mut [Outcome], series: &[&[f64]]) {
-    let nonzero = |y: &[f64]| y.iter().filter(|v| **v > 0.0).count() as f64;
+/// sample variance of skewed sizes mostly falls short of the true one. Per class: the sum of
+/// its SKUs' size cv² weighted by their non-zero periods, and those periods.
+fn size_classes(out: &[Outcome], series: &[&[f64]]) -> Vec<(DemandClass, f64, f64)> {
     let mut classes: Vec<(DemandClass, f64, f64)> = Vec::new();
     for (o, y) in out.iter().zip(series) {
         if let Some((_, m, v)) = o.fc.sizes {
@@ -876,26 +954,33 @@ fn pool_sizes(out: &mut [Outcome], series: &[&[f64]]) {
             }
         }
     }
-    for (o, y) in out.iter_mut().zip(series) {
-        let Some(&(_, sum, n_all)) = classes.iter().find(|c| c.0 == o.fc.class) else { continue };
-        if n_all <= 0.0 {
-            continue;
-        }
-        let class_cv2 = sum / n_all;
-        let n = nonzero(y);
-        let shrink = |sizes: &mut Option<(f64, f64, f64)>, n: f64| {
-            if let Some((p, m, v)) = *sizes {
-                if m > 0.0 {
-                    let cv2 = (n * v / (m * m) + SIZE_PRIOR * class_cv2) / (n + SIZE_PRIOR);
-                    *sizes = Some((p, m, cv2 * m * m));
-                }
+    classes
+}
+
+fn nonzero(y: &[f64]) -> f64 {
+    y.iter().filter(|v| **v > 0.0).count() as f64
+}
+
+/// Shrinks one SKU's size variability (and its holdout's) toward its class's.
+fn pool_sizes(o: &mut Outcome, y: &[f64], classes: &[(DemandClass, f64, f64)]) {
+    let Some(&(_, sum, n_all)) = classes.iter().find(|c| c.0 == o.fc.class) else { return };
+    if n_all <= 0.0 {
+        return;
+    }
+    let class_cv2 = sum / n_all;
+    let n = nonzero(y);
+    let shrink = |sizes: &mut Option<(f64, f64, f64)>, n: f64| {
+        if let Some((p, m, v)) = *sizes {
+            if m > 0.0 {
+                let cv2 = (n * v / (m * m) + SIZE_PRIOR * class_cv2) / (n + SIZE_PRIOR);
+                *sizes = Some((p, m, cv2 * m * m));
             }
-        };
-        shrink(&mut o.fc.sizes, n);
-        if let Some(h) = o.fc.holdout.as_mut() {
-            let before = n - h.actual.iter().filter(|v| **v > 0.0).count() as f64;
-            shrink(&mut h.sizes, before.max(0.0));
         }
+    };
+    shrink(&mut o.fc.sizes, n);
+    if let Some(h) = o.fc.holdout.as_mut() {
+        let before = n - h.actual.iter().filter(|v| **v > 0.0).count() as f64;
+        shrink(&mut h.sizes, before.max(0.0));
     }
 }
 

@@ -8,9 +8,12 @@ pub mod models;
 pub mod optim;
 pub mod season;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-pub use engine::{forecast_all, Calibration, EngineSettings, Forecasts, Holdout, SkuForecast};
+pub use engine::{
+    forecast_all, forecast_and_learn, forecast_some, Calibration, EngineSettings, Forecasts, Holdout, Learned,
+    SkuForecast,
+};
 
 /// Syntetos-Boylan cut-off on the average demand interval.
 pub const ADI_CUT: f64 = 1.32;
@@ -18,7 +21,7 @@ pub const ADI_CUT: f64 = 1.32;
 pub const CV2_CUT: f64 = 0.49;
 
 /// Demand pattern of one SKU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DemandClass {
     /// Regular demand, stable sizes.
