@@ -553,13 +553,15 @@ pub struct Sales {
     pub unit_price: Option<Vec<Option<f64>>>,
 }
 
-/// The order ids of sales lines, each distinct id stored once.
+/// The order ids of sales lines, each distinct id stored once (all of them in one text).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct OrderIds {
-    /// Per line: the index of its id in `names`, or [`OrderIds::NONE`] for a line without one.
+    /// Per line: the index of its id, or [`OrderIds::NONE`] for a line without one.
     pub line: Vec<u32>,
-    /// Distinct ids, in the order first seen.
-    pub names: Vec<String>,
+    /// Distinct ids, in the order first seen, one after the other.
+    text: String,
+    /// Where each distinct id ends in `text`.
+    ends: Vec<usize>,
 }
 
 impl OrderIds {
@@ -568,14 +570,18 @@ impl OrderIds {
 
     /// Interns the ids of lines, in line order.
     pub fn from_cells<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> OrderIds {
-        let mut index: rustc_hash::FxHashMap<&'a str, u32> = Default::default();
-        let mut out = OrderIds::default();
+        // Room for a distinct id every four lines; the map grows past that.
+        let lines = cells.size_hint().0;
+        let mut index: rustc_hash::FxHashMap<&'a str, u32> =
+            rustc_hash::FxHashMap::with_capacity_and_hasher(lines / 4, Default::default());
+        let mut out = OrderIds { line: Vec::with_capacity(lines), ..OrderIds::default() };
         for c in cells {
             let k = match c {
                 None => OrderIds::NONE,
                 Some(id) => *index.entry(id).or_insert_with(|| {
-                    out.names.push(id.to_string());
-                    (out.names.len() - 1) as u32
+                    out.text.push_str(id);
+                    out.ends.push(out.text.len());
+                    (out.ends.len() - 1) as u32
                 }),
             };
             out.line.push(k);
@@ -583,9 +589,31 @@ impl OrderIds {
         out
     }
 
+    /// Distinct ids.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True without any id.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Distinct id `k`.
+    pub fn name(&self, k: u32) -> &str {
+        let k = k as usize;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.text[start..self.ends[k]]
+    }
+
+    /// The distinct ids, in the order first seen.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len() as u32).map(|k| self.name(k))
+    }
+
     /// The id of line `i`, when it has one.
     pub fn get(&self, i: usize) -> Option<&str> {
-        self.line.get(i).filter(|k| **k != OrderIds::NONE).map(|k| self.names[*k as usize].as_str())
+        self.line.get(i).filter(|k| **k != OrderIds::NONE).map(|k| self.name(*k))
     }
 }
 

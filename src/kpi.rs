@@ -110,8 +110,7 @@ pub fn compute(
     // Orders: by order id when the sales have one, else each line is an order. Per order id:
     // its first date and whether any line was backordered.
     let ids = sales.order_id.as_ref();
-    let id_backordered: Vec<bool> =
-        ids.map_or_else(Vec::new, |o| o.names.iter().map(|n| back_ids.contains(n.as_str())).collect());
+    let id_backordered: Vec<bool> = ids.map_or_else(Vec::new, |o| o.names().map(|n| back_ids.contains(n)).collect());
     let mut by_id: Vec<Option<(NaiveDate, bool)>> = vec![None; id_backordered.len()];
     let mut per: HashMap<i64, OrderCounts> = HashMap::new();
     let mut units: HashMap<i64, (f64, f64)> = HashMap::new();
@@ -341,7 +340,7 @@ mod tests {
         let day = |i: u32| d(&format!("2025-03-{i:02}"));
         let ids = [Some("O1"), Some("O1"), None, None, Some("O2")];
         let order_id = OrderIds::from_cells(ids.iter().copied());
-        assert_eq!(order_id.names, ["O1", "O2"]);
+        assert_eq!(order_id.names().collect::<Vec<_>>(), ["O1", "O2"]);
         assert_eq!((order_id.get(1), order_id.get(2), order_id.get(4)), (Some("O1"), None, Some("O2")));
         let sales = Sales {
             sku: vec![a, b, a, a, a],

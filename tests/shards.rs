@@ -12,9 +12,9 @@ fn replen() -> Command {
 
 /// A generated folder with two locations, promotions and late launches, and three items
 /// without sales that borrow a like item's demand.
-fn data(dir: &Path) {
+fn data(dir: &Path, skus: usize) {
     replen()
-        .args(["generate", "--skus", "40", "--weeks", "80", "--seed", "5", "--locations", "2"])
+        .args(["generate", "--skus", &skus.to_string(), "--weeks", "80", "--seed", "5", "--locations", "2"])
         .args(["--new-items", "0.15", "--events", "0.2", "--future-weeks", "0", "--out"])
         .arg(dir)
         .assert()
@@ -56,7 +56,7 @@ const SAME: [&str; 12] = [
 fn three_parts_merge_to_the_bytes_of_one_run() {
     let t = tempfile::tempdir().unwrap();
     let (d, p) = (t.path().join("data"), t.path().join("portfolio"));
-    data(&d);
+    data(&d, 40);
     let single = t.path().join("single");
     assert!(plan(&d, &single, &[]).status.success());
     let rows = |dir: &Path| fs::read_to_string(dir.join("policy.csv")).unwrap().lines().count() - 1;
@@ -89,7 +89,7 @@ fn three_parts_merge_to_the_bytes_of_one_run() {
 fn parts_that_do_not_belong_together_are_refused() {
     let t = tempfile::tempdir().unwrap();
     let (d, p) = (t.path().join("data"), t.path().join("portfolio"));
-    data(&d);
+    data(&d, 10);
     replen().arg("portfolio").arg("--data").arg(&d).arg("--out").arg(&p).assert().success();
     let pf = p.join("portfolio.json");
     let pf = pf.to_str().unwrap();

@@ -300,26 +300,26 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
 }
 
 /// A table to merge: a part's file, or one of the portfolio file's tables (name, text).
-enum Part<'a> {
+enum Input<'a> {
     File(PathBuf),
     Text(&'a str, &'a str),
 }
 
 /// The tables `name` of every part folder in `dirs`, after the portfolio's when it has one.
-fn parts<'a>(pf: &'a PortfolioFile, dirs: &[PathBuf], name: &'a str) -> Vec<Part<'a>> {
-    let own = pf.tables.get(name).map(|t| Part::Text(name, t.as_str()));
-    own.into_iter().chain(dirs.iter().map(|d| Part::File(d.join(name)))).collect()
+fn inputs<'a>(pf: &'a PortfolioFile, dirs: &[PathBuf], name: &'a str) -> Vec<Input<'a>> {
+    let own = pf.tables.get(name).map(|t| Input::Text(name, t.as_str()));
+    own.into_iter().chain(dirs.iter().map(|d| Input::File(d.join(name)))).collect()
 }
 
 /// Reads a table to merge, with the column types of `like` (the same table, empty), or every
 /// column as text.
-fn read_table(part: &Part, like: Option<Table>) -> Result<DataFrame> {
+fn read_table(part: &Input, like: Option<Table>) -> Result<DataFrame> {
     let schema = match like {
         Some(t) => Some(t.frame()?.schema().clone()),
         None => None,
     };
     match part {
-        Part::File(path) => {
+        Input::File(path) => {
             let bad = |e: PolarsError| {
                 Error::Parts(format!("`{}` is not a table written by `replen plan --shard`: {e}", path.display()))
             };
@@ -333,7 +333,7 @@ fn read_table(part: &Part, like: Option<Table>) -> Result<DataFrame> {
             .and_then(|lf| lf.collect())
             .map_err(bad)
         }
-        Part::Text(name, text) => {
+        Input::Text(name, text) => {
             let bad = |e: PolarsError| Error::Parts(format!("table `{name}` of the portfolio file: {e}"));
             let options = match schema {
                 Some(s) => CsvReadOptions::default().with_schema(Some(s)),
@@ -350,7 +350,7 @@ fn read_table(part: &Part, like: Option<Table>) -> Result<DataFrame> {
 }
 
 /// The tables of every part, one after the other.
-fn stacked(parts: &[Part], like: impl Fn() -> Option<Table>) -> Result<DataFrame> {
+fn stacked(parts: &[Input], like: impl Fn() -> Option<Table>) -> Result<DataFrame> {
     let frames: Vec<LazyFrame> =
         parts.iter().map(|p| read_table(p, like()).map(DataFrame::lazy)).collect::<Result<_>>()?;
     Ok(concat(frames, UnionArgs::default()).and_then(|lf| lf.collect())?)
@@ -429,7 +429,7 @@ pub fn run_merge(dirs: &[PathBuf], out: &Path) -> Result<MergeSummary> {
         let k = keys(&df)?;
         sorted_by(&df, |i| k[i].clone())
     };
-    let of = |name| parts(&pf, dirs, name);
+    let of = |name| inputs(&pf, dirs, name);
     for name in [forecast, models, periods] {
         files.push(put(Table::from_frame(by_key(stacked(&of(name), text)?)?), name)?);
     }
