@@ -285,6 +285,11 @@ pub fn trade_off(label: &str, p: &Plan) -> TradeOff {
     }
 }
 
+/// Alerts by severity: high, medium, low.
+pub(super) fn by_severity(alerts: &[crate::alerts::Alert]) -> [usize; 3] {
+    [Severity::High, Severity::Medium, Severity::Low].map(|s| alerts.iter().filter(|a| a.severity == s).count())
+}
+
 /// `replen plan`: forecast, plan every item, write the tables, KPIs, charts and the report
 /// (with the config file's what-if scenarios, when it has any).
 pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
@@ -416,8 +421,7 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
         files,
         calibration: format!("{}\n{}", calibration_note(&f), levels_note(&p)),
         warnings,
-        alerts: [Severity::High, Severity::Medium, Severity::Low]
-            .map(|s| fu.alerts.iter().filter(|a| a.severity == s).count()),
+        alerts: by_severity(&fu.alerts),
         risk: checked,
     })
 }

@@ -267,8 +267,7 @@ pub fn run_plan_shard(o: &RunOptions, shard: Shard, portfolio: &Path) -> Result<
         files,
         calibration: format!("shard {}/{}: calibration from {}", shard.k, shard.n, portfolio.display()),
         warnings,
-        alerts: [crate::alerts::Severity::High, crate::alerts::Severity::Medium, crate::alerts::Severity::Low]
-            .map(|s| fu.alerts.iter().filter(|a| a.severity == s).count()),
+        alerts: super::plan::by_severity(&fu.alerts),
         risk: None,
     })
 }

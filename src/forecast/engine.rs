@@ -554,20 +554,7 @@ fn finish(mut t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s:
     let h = s.horizon;
     let n = raw_len;
     if n == 0 {
-        let fc = SkuForecast {
-            model: "none".into(),
-            class: t.class,
-            mean: vec![0.0; h],
-            var: 0.0,
-            lift: Vec::new(),
-            discrete: true,
-            backtest_rmsse: None,
-            history: 0,
-            outliers: 0,
-            sizes: None,
-            nonzero_share: 0.0,
-            holdout: None,
-        };
+        let fc = SkuForecast { model: "none".into(), class: t.class, discrete: true, ..SkuForecast::skipped(h) };
         return Outcome { fc, bt: Backtest::default() };
     }
     let holdout = holdout(&t, default, level, s);
