@@ -882,6 +882,14 @@ impl Dataset {
         for (k, s) in keys {
             let mut it = items[&s].clone();
             it.sku = k;
+            // A new item at a location borrows from its like item at the same location, when
+            // that has data there.
+            if let Some((like, factor)) = it.like {
+                let at = location_key(self.skus.name(like), split_key(self.skus.name(k)).1);
+                if let Some(l) = self.skus.get(&at) {
+                    it.like = Some((l, factor));
+                }
+            }
             items.insert(k, it);
             located.insert(s);
         }

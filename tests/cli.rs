@@ -608,3 +608,30 @@ fn kpis_per_location() {
     assert_eq!(v("backorder_rate", "location:North"), 0.0);
     assert_eq!(v("unit_fill_rate", "location:South"), 80.0);
 }
+
+#[test]
+fn a_new_item_at_a_location_borrows_its_like_item_there() {
+    let t = tempfile::tempdir().unwrap();
+    // A sells 10 a week at North and 2 at South; N is new, stocked at North only.
+    let mut sales = String::from("date,sku,qty,location\n");
+    for w in 0..10 {
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(7 * w + 2);
+        sales.push_str(&format!("{day},A,10,North\n{day},A,2,South\n"));
+    }
+    write(t.path(), "sales.csv", &sales);
+    write(
+        t.path(),
+        "items.csv",
+        "sku,supplier,unit_cost,lead_time_days,moq,order_multiple,like_sku\nA,ACME,2,14,0,1,\nN,ACME,2,14,0,1,A\n",
+    );
+    write(t.path(), "inventory.csv", "sku,location,on_hand\nA,North,20\nA,South,5\nN,North,0\n");
+    let out = t.path().join("o");
+    let o = run(&["plan", "--quiet", "--as-of", "2024-03-11"], t.path(), &out);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = read_csv(&out.join("forecast_models.csv"));
+    let n = m.iter().find(|r| r["sku"] == "N" && r["location"] == "North").expect("N planned at North");
+    assert_eq!(n["like_sku"], "A @ North");
+    let p = read_csv(&out.join("policy.csv"));
+    let n = p.iter().find(|r| r["sku"] == "N" && r["location"] == "North").unwrap();
+    assert!((num(n, "demand_per_period") - 10.0).abs() < 2.0, "{n:?}");
+}
