@@ -255,7 +255,9 @@ pub fn run_plan_shard(o: &RunOptions, shard: Shard, portfolio: &Path) -> Result<
         items: p.rows.len(),
     };
     let path = o.out.join(MANIFEST);
-    write_text(&path, &serde_json::to_string_pretty(&manifest).unwrap_or_default())?;
+    let json = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| Error::Write { path: path.clone(), source: std::io::Error::other(e.to_string()) })?;
+    write_text(&path, &json)?;
     files.push(path);
     let mut warnings = ds.warnings.clone();
     warnings.extend(p.warnings.iter().cloned());
@@ -405,6 +407,9 @@ pub fn run_merge(dirs: &[PathBuf], out: &Path) -> Result<MergeSummary> {
                 first.as_of
             )));
         }
+        if m.shard == 0 || m.shard > n {
+            return Err(bad(format!("{} says it is part {}/{}", d.display(), m.shard, m.of)));
+        }
         if std::mem::replace(&mut seen[m.shard - 1], true) {
             return Err(bad(format!("part {}/{n} is given twice", m.shard)));
         }
@@ -435,26 +440,18 @@ pub fn run_merge(dirs: &[PathBuf], out: &Path) -> Result<MergeSummary> {
     let policy_df = by_key(stacked(&of(policy), text)?)?;
     let items = policy_df.height();
     files.push(put(Table::from_frame(policy_df), policy)?);
-    // Lead times: the suppliers' rows from the portfolio (measured against every item), then
-    // every item's from the parts.
-    let lead_parts = of(lead);
-    let lt = stacked(&lead_parts, text)?;
-    let scope = texts(&lt, "scope")?;
-    let k = keys(&lt)?;
-    let first_rows = match pf.tables.contains_key(lead) {
-        true => read_table(&lead_parts[0], None)?.height(),
-        false => 0,
-    };
-    let keep: Vec<u32> =
-        (0..lt.height()).filter(|&i| (scope[i] == "supplier") == (i < first_rows)).map(|i| i as u32).collect();
-    let lt = lt.take(&IdxCa::from_vec("i".into(), keep.clone()))?;
-    let lt = sorted_by(&lt, |i| (scope[keep[i] as usize] != "supplier", k[keep[i] as usize].clone()))?;
+    // Lead times: the suppliers' rows from the portfolio (measured against every item; the
+    // parts write none), then every item's from the parts.
+    let lt = stacked(&of(lead), text)?;
+    let (scope, k) = (texts(&lt, "scope")?, keys(&lt)?);
+    let lt = sorted_by(&lt, |i| (scope[i] != "supplier", k[i].clone()))?;
     files.push(put(Table::from_frame(lt), lead)?);
     let props = stacked(&of(proposals), || Some(plan_table(&none)))?;
     let (sup, k) = (texts(&props, "supplier")?, keys(&props)?);
     let props = sorted_by(&props, |i| (sup[i].clone(), k[i].clone()))?;
     let lines = props.height();
-    let summary = || -> Result<Table> {
+    // The PO summary, recomputed from the merged proposals.
+    let po_summary = {
         let (po, sup, loc) = (texts(&props, "po_number")?, texts(&props, "supplier")?, texts(&props, "location")?);
         let num =
             |c: &str| -> Result<Vec<f64>> { Ok(props.column(c)?.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect()) };
@@ -472,9 +469,9 @@ pub fn run_merge(dirs: &[PathBuf], out: &Path) -> Result<MergeSummary> {
                 arrival: day(arrival[i]),
             })
             .collect();
-        Ok(po_summary_table(&lines))
+        po_summary_table(&lines).frame()?
     };
-    files.push(put(summary()?, "po_summary.csv")?);
+    files.push(put(Table::from_frame(po_summary.clone()), "po_summary.csv")?);
     files.push(put(Table::from_frame(props.clone()), proposals)?);
     let etas = by_key(stacked(&of("backorder_eta.csv"), text)?)?;
     files.push(put(Table::from_frame(etas), "backorder_eta.csv")?);
@@ -492,9 +489,12 @@ pub fn run_merge(dirs: &[PathBuf], out: &Path) -> Result<MergeSummary> {
         files.push(path);
     }
     let book = out.join("proposals.xlsx");
-    let po_sheet = summary()?;
     write_xlsx(
-        vec![("proposals", Table::from_frame(props)), ("po_summary", po_sheet), ("alerts", Table::from_frame(alerts))],
+        vec![
+            ("proposals", Table::from_frame(props)),
+            ("po_summary", Table::from_frame(po_summary)),
+            ("alerts", Table::from_frame(alerts)),
+        ],
         &book,
     )?;
     files.push(book);
