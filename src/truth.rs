@@ -231,9 +231,65 @@ pub fn check_plan(
     group("replen", target, measure, &per_sku, &patterns)
 }
 
-/// The textbook (R,S) rule with weekly review under the truth, one row group per target:
-/// `S = d (L + 1) + z sd sqrt(L + 1)` from the mean and sd of the last 26 weeks of demand and
-/// the planned lead time L in weeks; the item's MOQ and multiple apply.
+/// How the textbook rule turns a target into its level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextbookRule {
+    /// Cycle service: `S = d (L + 1) + z sd sqrt(L + 1)` with z the target's normal quantile.
+    Cycle,
+    /// Fill rate: S from the normal loss function, the level whose expected units short per
+    /// week, `sd(L+1) G((S - d(L+1)) / sd(L+1)) - sd(L) G((S - dL) / sd(L))`, are
+    /// `(1 - target) d` (the textbook (R,S) fill-rate rule).
+    FillRate,
+}
+
+impl TextbookRule {
+    /// Policy name in `truth.csv`.
+    pub fn policy(self) -> &'static str {
+        match self {
+            TextbookRule::Cycle => "textbook",
+            TextbookRule::FillRate => "textbook_fill",
+        }
+    }
+
+    /// The measure its targets are set in.
+    pub fn measure(self) -> &'static str {
+        match self {
+            TextbookRule::Cycle => "cycle",
+            TextbookRule::FillRate => "fill_rate",
+        }
+    }
+
+    /// Order-up-to level for mean `d` and sd `sd` per week, lead time `l` weeks, weekly review.
+    pub fn level(self, target: f64, d: f64, sd: f64, l: f64) -> f64 {
+        match self {
+            TextbookRule::Cycle => d * (l + 1.0) + crate::policy::z_for_service(target) * sd * (l + 1.0).sqrt(),
+            TextbookRule::FillRate => {
+                use crate::policy::normal_loss;
+                if d <= 0.0 {
+                    return 0.0;
+                }
+                let (lead, protect) = ((d * l, sd * l.sqrt()), (d * (l + 1.0), sd * (l + 1.0).sqrt()));
+                let short = |x: f64| normal_loss(x, protect.0, protect.1) - normal_loss(x, lead.0, lead.1);
+                let allowed = (1.0 - target) * d;
+                let (mut lo, mut hi) = (protect.0 - 8.0 * protect.1 - 1.0, protect.0 + 12.0 * protect.1 + 1.0);
+                for _ in 0..100 {
+                    let mid = 0.5 * (lo + hi);
+                    if short(mid) <= allowed {
+                        hi = mid;
+                    } else {
+                        lo = mid;
+                    }
+                }
+                hi
+            }
+        }
+    }
+}
+
+/// The textbook (R,S) rule with weekly review under the truth, one row group per target: the
+/// level from the mean and sd of the last 26 weeks of demand and the planned lead time L in
+/// weeks, by `rule`; the item's MOQ and multiple apply.
+#[allow(clippy::too_many_arguments)]
 pub fn check_textbook(
     plan: &Plan,
     set: &SeriesSet,
@@ -241,11 +297,11 @@ pub fn check_textbook(
     truth: &HashMap<String, TrueSku>,
     history_weeks: usize,
     targets: &[f64],
+    rule: TextbookRule,
     ts: &TruthSettings,
 ) -> Vec<Achieved> {
     let mut out = Vec::new();
     for &target in targets {
-        let z = crate::policy::z_for_service(target);
         let per_sku: Vec<(String, Tally)> = plan
             .rows
             .par_iter()
@@ -261,7 +317,7 @@ pub fn check_textbook(
                     0.0
                 };
                 let l = planned_days.get(&r.sku).copied().unwrap_or(r.lead_time_days) / 7.0;
-                let s = d * (l + 1.0) + z * sd * (l + 1.0).sqrt();
+                let s = rule.level(target, d, sd, l);
                 let policy = Daily {
                     weekly: vec![(s, s)],
                     warmup: ts.warmup,
@@ -275,18 +331,21 @@ pub fn check_textbook(
             })
             .collect();
         let patterns: Vec<String> = per_sku.iter().map(|x| x.0.clone()).collect();
-        out.extend(group("textbook", target, "cycle", &per_sku, &patterns));
+        out.extend(group(rule.policy(), target, rule.measure(), &per_sku, &patterns));
     }
     out
 }
 
-/// Average stock the textbook rule needs to achieve `service` in `measure` (`cycle` or
-/// `fill_rate`), interpolated along its curve (overall rows, sorted by achieved service);
-/// `None` outside the curve.
-pub fn textbook_stock_at(curve: &[Achieved], measure: &str, service: f64) -> Option<f64> {
+/// Average stock a textbook curve (`policy` rows of one `pattern`) needs to achieve `service`
+/// in `measure` (`cycle` or `fill_rate`), interpolated along it (rows sorted by achieved
+/// service); `None` outside the curve.
+pub fn textbook_stock_at(curve: &[Achieved], policy: &str, pattern: &str, measure: &str, service: f64) -> Option<f64> {
     let got = |a: &Achieved| if measure == "cycle" { a.cycle_service } else { a.fill_rate };
-    let mut pts: Vec<(f64, f64)> =
-        curve.iter().filter(|a| a.pattern == "all").map(|a| (got(a), a.avg_on_hand)).collect();
+    let mut pts: Vec<(f64, f64)> = curve
+        .iter()
+        .filter(|a| a.policy == policy && a.pattern == pattern)
+        .map(|a| (got(a), a.avg_on_hand))
+        .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     pts.windows(2).find(|w| service >= w[0].0 && service <= w[1].0).map(|w| {
         let (a, b) = (w[0], w[1]);
@@ -311,4 +370,48 @@ pub fn write(rows: &[Achieved], path: &Path) -> Result<()> {
         .num("achieved_fill_rate", rows.iter().map(|r| r4(r.fill_rate)))
         .num("avg_on_hand_units", rows.iter().map(|r| r4(r.avg_on_hand)));
     crate::output::write_csv(t, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn textbook_fill_rate_level_matches_the_loss_function_reference() {
+        // d = 10, sd = 3 per week, L = 2 weeks, weekly review, 98% fill: the level where
+        // sd(L+1) G(.) - sd(L) G(.) = 0.02 d, solved with Python's statistics.NormalDist.
+        let s = TextbookRule::FillRate.level(0.98, 10.0, 3.0, 2.0);
+        assert!((s - 37.15946987425737).abs() < 1e-6, "{s}");
+        // The cycle rule is the oracle's (R,S) formula: d (L+1) + z sd sqrt(L+1).
+        let c = TextbookRule::Cycle.level(0.95, 20.0, 5.0, 9.0);
+        assert!((c - 226.0074).abs() < 1e-3, "{c}");
+        assert_eq!(TextbookRule::FillRate.level(0.95, 0.0, 0.0, 2.0), 0.0);
+    }
+
+    #[test]
+    fn textbook_stock_is_read_per_policy_and_pattern() {
+        let row = |policy: &str, pattern: &str, fill: f64, stock: f64| Achieved {
+            policy: policy.into(),
+            target: 0.9,
+            measure: "fill_rate",
+            pattern: pattern.into(),
+            skus: 1,
+            cycle_service: fill,
+            fill_rate: fill,
+            avg_on_hand: stock,
+        };
+        let curve = vec![
+            row("textbook", "all", 0.90, 10.0),
+            row("textbook", "all", 0.95, 20.0),
+            row("textbook", "lumpy", 0.90, 100.0),
+            row("textbook", "lumpy", 0.95, 200.0),
+            row("textbook_fill", "all", 0.90, 12.0),
+            row("textbook_fill", "all", 0.95, 16.0),
+        ];
+        let near = |got: Option<f64>, want: f64| got.is_some_and(|x| (x - want).abs() < 1e-9);
+        assert!(near(textbook_stock_at(&curve, "textbook", "all", "fill_rate", 0.93), 16.0));
+        assert!(near(textbook_stock_at(&curve, "textbook", "lumpy", "cycle", 0.925), 150.0));
+        assert!(near(textbook_stock_at(&curve, "textbook_fill", "all", "fill_rate", 0.95), 16.0));
+        assert_eq!(textbook_stock_at(&curve, "textbook", "all", "fill_rate", 0.97), None);
+    }
 }

@@ -60,7 +60,13 @@ fn plans_keep_their_promise_under_the_true_process() {
         assert!(got >= floor, "{} {}: {got}", r.measure, r.pattern);
     }
     // Planned for more service, the textbook rule holds more stock and achieves more.
-    let tb: Vec<_> = s.rows.iter().filter(|r| r.policy == "textbook" && r.pattern == "all").collect();
-    assert!(tb.windows(2).all(|w| w[1].avg_on_hand >= w[0].avg_on_hand));
+    for policy in ["textbook", "textbook_fill"] {
+        let tb: Vec<_> = s.rows.iter().filter(|r| r.policy == policy && r.pattern == "all").collect();
+        assert_eq!(tb.len(), 14, "{policy}");
+        assert!(tb.windows(2).all(|w| w[1].avg_on_hand >= w[0].avg_on_hand), "{policy}");
+    }
+    // The plan beside both textbook curves, overall and per pattern.
+    assert!(s.versus.iter().any(|v| v.measure == "fill_rate" && v.pattern == "all"));
+    assert!(s.versus.iter().any(|v| v.measure == "cycle" && v.pattern == "smooth"));
     assert!(o.out.join("truth.csv").exists());
 }

@@ -49,7 +49,7 @@ use plan::run_plan_with;
 pub use plan::{plan_table, run_plan, trade_off, PlanSummary};
 pub use shard::{run_merge, run_plan_shard, run_portfolio, MergeSummary, PortfolioSummary, Shard};
 pub use simulate::{run_simulate, SimSummary};
-pub use truth::{run_truth, TruthSummary};
+pub use truth::{run_truth, TruthSummary, Versus};
 pub use whatif::{run_whatif, WhatIfRow};
 use whatif::{what_if, whatif_section, whatif_table};
 

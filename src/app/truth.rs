@@ -8,13 +8,34 @@ use super::*;
 pub struct TruthSummary {
     /// Every row of `truth.csv`.
     pub rows: Vec<crate::truth::Achieved>,
-    /// (target, measure, achieved overall in that measure, textbook stock at the same achieved
-    /// figure, plan stock).
-    pub versus: Vec<(f64, &'static str, f64, Option<f64>, f64)>,
+    /// The plan's stock beside the textbook rules' at the same achieved service, overall and
+    /// per pattern.
+    pub versus: Vec<Versus>,
     /// Files written.
     pub files: Vec<PathBuf>,
     /// Warnings.
     pub warnings: Vec<String>,
+}
+
+/// A plan's average stock beside the stock each textbook rule needs for the service the plan
+/// achieved, in one group of SKUs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versus {
+    /// The plan's target.
+    pub target: f64,
+    /// `cycle` or `fill_rate`.
+    pub measure: &'static str,
+    /// Pattern, or `all`.
+    pub pattern: String,
+    /// Achieved in that measure.
+    pub achieved: f64,
+    /// The plan's average units on hand per SKU.
+    pub stock: f64,
+    /// Stock the textbook cycle-service rule (z on a 26-week sd) needs for the same achieved
+    /// figure; `None` outside its curve.
+    pub textbook: Option<f64>,
+    /// Stock the textbook fill-rate rule (normal loss function) needs for it.
+    pub textbook_fill: Option<f64>,
 }
 
 impl TruthSummary {
@@ -35,18 +56,34 @@ impl TruthSummary {
                 r.avg_on_hand
             ));
         }
-        for (t, m, got, tb, own) in &self.versus {
-            out.push(match tb {
-                Some(x) => format!(
-                    "{m} {t:.2}: achieved {:.2}%, stock {own:.2} per SKU; the textbook rule needs {x:.2} for the same {m} ({:+.1}%)",
-                    100.0 * got,
-                    100.0 * (own / x - 1.0)
-                ),
-                None => format!(
-                    "{m} {t:.2}: achieved {:.2}%, stock {own:.2} per SKU; outside the textbook curve",
-                    100.0 * got
-                ),
-            });
+        for v in &self.versus {
+            // Beyond a curve: say how far the rule gets at its highest target.
+            let pct = |own: f64, x: Option<f64>, policy: &str| match x {
+                Some(x) => format!("{x:.2} ({:+.1}%)", 100.0 * (own / x - 1.0)),
+                None => self
+                    .rows
+                    .iter()
+                    .filter(|r| r.policy == policy && r.pattern == v.pattern)
+                    .map(|r| (if v.measure == "cycle" { r.cycle_service } else { r.fill_rate }, r.avg_on_hand))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .map_or("nothing (no curve)".to_string(), |(got, stock)| {
+                        if v.achieved > got {
+                            format!("more than it reaches (at most {:.2}%, with {stock:.2})", 100.0 * got)
+                        } else {
+                            "less than its lowest target gives".to_string()
+                        }
+                    }),
+            };
+            out.push(format!(
+                "{} {:.2}, {}: achieved {:.2}%, stock {:.2} per SKU; the textbook cycle rule needs {}, the textbook fill-rate rule {}",
+                v.measure,
+                v.target,
+                v.pattern,
+                100.0 * v.achieved,
+                v.stock,
+                pct(v.stock, v.textbook, "textbook"),
+                pct(v.stock, v.textbook_fill, "textbook_fill")
+            ));
         }
         out
     }
@@ -103,7 +140,10 @@ pub fn run_truth(
         }
     };
     let p0 = plan_with(&ds, &f.fc, &f.set, &base, as_of, &no_cost);
-    let curve = truth::check_textbook(&p0, &f.set, &planned, &truth_skus, history_weeks, &TEXTBOOK, ts);
+    let mut curve = Vec::new();
+    for rule in [truth::TextbookRule::Cycle, truth::TextbookRule::FillRate] {
+        curve.extend(truth::check_textbook(&p0, &f.set, &planned, &truth_skus, history_weeks, &TEXTBOOK, rule, ts));
+    }
     for measure in [ServiceMeasure::Cycle, ServiceMeasure::FillRate] {
         o.progress.stage("planning and simulating under the truth");
         let s = Settings { service_level: Some(target), service_measure: measure, ..base.clone() };
@@ -113,18 +153,18 @@ pub fn run_truth(
             ServiceMeasure::FillRate => "fill_rate",
         };
         let got = truth::check_plan(&p, &truth_skus, history_weeks, target, name, ts);
-        if let Some(all) = got.iter().find(|a| a.pattern == "all") {
-            versus.push((
+        for a in &got {
+            let achieved = if measure == ServiceMeasure::Cycle { a.cycle_service } else { a.fill_rate };
+            let at = |rule: truth::TextbookRule| truth::textbook_stock_at(&curve, rule.policy(), &a.pattern, name, achieved);
+            versus.push(Versus {
                 target,
-                name,
-                if measure == ServiceMeasure::Cycle { all.cycle_service } else { all.fill_rate },
-                truth::textbook_stock_at(
-                    &curve,
-                    name,
-                    if measure == ServiceMeasure::Cycle { all.cycle_service } else { all.fill_rate },
-                ),
-                all.avg_on_hand,
-            ));
+                measure: name,
+                pattern: a.pattern.clone(),
+                achieved,
+                stock: a.avg_on_hand,
+                textbook: at(truth::TextbookRule::Cycle),
+                textbook_fill: at(truth::TextbookRule::FillRate),
+            });
         }
         rows.extend(got);
     }
