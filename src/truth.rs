@@ -341,11 +341,8 @@ pub fn check_textbook(
 /// service); `None` outside the curve.
 pub fn textbook_stock_at(curve: &[Achieved], policy: &str, pattern: &str, measure: &str, service: f64) -> Option<f64> {
     let got = |a: &Achieved| if measure == "cycle" { a.cycle_service } else { a.fill_rate };
-    let mut pts: Vec<(f64, f64)> = curve
-        .iter()
-        .filter(|a| a.policy == policy && a.pattern == pattern)
-        .map(|a| (got(a), a.avg_on_hand))
-        .collect();
+    let mut pts: Vec<(f64, f64)> =
+        curve.iter().filter(|a| a.policy == policy && a.pattern == pattern).map(|a| (got(a), a.avg_on_hand)).collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     pts.windows(2).find(|w| service >= w[0].0 && service <= w[1].0).map(|w| {
         let (a, b) = (w[0], w[1]);

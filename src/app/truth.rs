@@ -155,7 +155,8 @@ pub fn run_truth(
         let got = truth::check_plan(&p, &truth_skus, history_weeks, target, name, ts);
         for a in &got {
             let achieved = if measure == ServiceMeasure::Cycle { a.cycle_service } else { a.fill_rate };
-            let at = |rule: truth::TextbookRule| truth::textbook_stock_at(&curve, rule.policy(), &a.pattern, name, achieved);
+            let at =
+                |rule: truth::TextbookRule| truth::textbook_stock_at(&curve, rule.policy(), &a.pattern, name, achieved);
             versus.push(Versus {
                 target,
                 measure: name,
