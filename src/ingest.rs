@@ -45,6 +45,10 @@ struct RawTable {
     path: PathBuf,
     file: String,
     rows: usize,
+    /// Data rows of the file before this part's first.
+    first_row: usize,
+    /// About how many rows the whole file has (to size what is built from it).
+    file_rows: usize,
     cols: HashMap<String, StringChunked>,
     /// The file's 1-based data row of each row kept, when blank rows were left out.
     row_no: Option<Vec<usize>>,
@@ -58,6 +62,66 @@ impl RawTable {
     /// Reads the `required` and present `optional` columns of a table as text: the settings'
     /// column mapping first, then the contract names (any case). Blank rows are left out.
     fn read(src: &Source, required: &[&str], optional: &[&str]) -> Result<RawTable> {
+        let (lf, wanted) = RawTable::columns(src, required, optional)?;
+        let t = RawTable::collect(src, lf, &wanted, 0)?;
+        if t.rows == 0 {
+            return Err(invalid(&src.path, None, None, "the file has a header but no data rows".into()));
+        }
+        Ok(t)
+    }
+
+    /// [`RawTable::read`] a part at a time: a UTF-8 CSV file larger than `chunk` bytes is read
+    /// in parts of about that size, cut between records, so that only one part's text is held
+    /// at once; rows keep the file's numbers. Other files are read whole, as one part.
+    fn read_parts(
+        src: &Source,
+        required: &[&str],
+        optional: &[&str],
+        chunk: usize,
+        mut each: impl FnMut(RawTable) -> Result<()>,
+    ) -> Result<()> {
+        let sep = match crate::source::utf8_csv_separator(src)? {
+            Some(sep) if std::fs::metadata(&src.path).is_ok_and(|m| m.len() as usize > chunk) => sep,
+            _ => return each(RawTable::read(src, required, optional)?),
+        };
+        let (_, wanted) = RawTable::columns(src, required, optional)?;
+        let io = |e: std::io::Error| Error::Read {
+            path: src.path.clone(),
+            source: PolarsError::IO { error: e.into(), msg: None },
+        };
+        let mut parts = crate::source::CsvParts::open(&src.path, chunk).map_err(io)?;
+        let file_len = std::fs::metadata(&src.path).map_or(0.0, |m| m.len() as f64);
+        let (mut first_row, mut kept) = (0usize, 0usize);
+        while let Some(bytes) = parts.next_part().map_err(io)? {
+            let part_len = bytes.len().max(1) as f64;
+            let df = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .map_parse_options(|o| o.with_separator(sep).with_missing_is_null(true))
+                .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+                .finish();
+            let df = match df {
+                Ok(df) => df,
+                Err(e) => return Err(csv_failure(src).unwrap_or(Error::Read { path: src.path.clone(), source: e })),
+            };
+            let height = df.height();
+            let mut t = RawTable::collect(src, df.lazy(), &wanted, first_row)?;
+            t.file_rows = first_row.max((height as f64 * file_len / part_len).ceil() as usize);
+            first_row += height;
+            kept += t.rows;
+            if t.rows > 0 {
+                each(t)?;
+            }
+        }
+        if kept == 0 {
+            return Err(invalid(&src.path, None, None, "the file has a header but no data rows".into()));
+        }
+        Ok(())
+    }
+
+    /// The frame of a table and its columns to read, as (contract name, name in the file): the
+    /// settings' column mapping first, then the contract names (any case). Checks the header.
+    fn columns(src: &Source, required: &[&str], optional: &[&str]) -> Result<(LazyFrame, Vec<(String, String)>)> {
         let path = &src.path;
         let read_err = |source| Error::Read { path: path.clone(), source };
         let mut lf = crate::source::frame(src)?;
@@ -177,14 +241,25 @@ impl RawTable {
                 ));
             }
         }
-        let exprs: Vec<Expr> =
-            wanted.iter().map(|(canon, orig)| col(orig.as_str()).cast(DataType::String).alias(*canon)).collect();
+        let wanted = wanted.into_iter().map(|(canon, orig)| (canon.to_string(), orig.clone())).collect();
+        Ok((lf, wanted))
+    }
+
+    /// The `wanted` columns of a frame as text, blank rows left out; its first row is the
+    /// file's data row `first_row + 1`.
+    fn collect(src: &Source, lf: LazyFrame, wanted: &[(String, String)], first_row: usize) -> Result<RawTable> {
+        let path = &src.path;
+        let read_err = |source| Error::Read { path: path.clone(), source };
+        let exprs: Vec<Expr> = wanted
+            .iter()
+            .map(|(canon, orig)| col(orig.as_str()).cast(DataType::String).alias(canon.as_str()))
+            .collect();
         let df = match lf.select(exprs).collect() {
             Ok(df) => df,
             Err(e) => return Err(csv_failure(src).unwrap_or(read_err(e))),
         };
         let mut cols = HashMap::new();
-        for (canon, _) in &wanted {
+        for (canon, _) in wanted {
             let s = df.column(canon).and_then(|c| c.str().cloned()).map_err(read_err)?;
             cols.insert(canon.to_string(), s);
         }
@@ -192,6 +267,8 @@ impl RawTable {
             path: path.clone(),
             file: src.file_name(),
             rows: df.height(),
+            first_row,
+            file_rows: df.height(),
             cols,
             row_no: None,
             null_values: src.spec.null_values.iter().map(|v| v.trim().to_string()).collect(),
@@ -201,9 +278,6 @@ impl RawTable {
             skip: src.spec.skips_bad_rows(),
         };
         t.drop_blank_rows();
-        if t.rows == 0 {
-            return Err(invalid(path, None, None, "the file has a header but no data rows".into()));
-        }
         Ok(t)
     }
 
@@ -237,7 +311,7 @@ impl RawTable {
 
     /// The file's data row of row `i`.
     fn row(&self, i: usize) -> usize {
-        self.row_no.as_ref().map_or(i + 1, |r| r[i])
+        self.first_row + self.row_no.as_ref().map_or(i + 1, |r| r[i])
     }
 
     /// The text of one cell, as read.
@@ -365,6 +439,10 @@ fn parse_with(s: &str, formats: &[String]) -> Option<NaiveDate> {
 
 /// Collects cell problems of one file while parsing it. With `on_bad_rows = "skip"` a problem
 /// rejects its row instead.
+/// Problems kept per file: past a point the count is what matters, and memory stays bounded
+/// on a badly broken file.
+const PROBLEMS_KEPT: usize = 1000;
+
 struct Check<'t> {
     t: &'t RawTable,
     problems: Vec<Problem>,
@@ -391,8 +469,7 @@ impl<'t> Check<'t> {
                 value,
                 problem: message,
             });
-        } else if self.problems.len() < 1000 {
-            // Keep memory bounded on a badly broken file; the count is what matters past a point.
+        } else if self.problems.len() < PROBLEMS_KEPT {
             self.problems.push(Problem { row: Some(row), column: Some(column.into()), message });
         }
     }
@@ -487,13 +564,44 @@ impl<'t> Check<'t> {
         }
     }
 
-    /// The file's problems as an error, or the rows rejected.
+    /// The problems found and the rows rejected.
+    fn into_parts(self) -> (Vec<Problem>, Vec<Rejected>) {
+        (self.problems, self.rejected)
+    }
+
+    /// The file's problems as an error, in row order, or the rows rejected.
     fn finish(self, rejected: &mut Vec<Rejected>) -> Result<()> {
+        let path = self.t.path.clone();
+        let mut found = Found::default();
+        found.add(self);
+        found.finish(&path, rejected)
+    }
+}
+
+/// The problems and rejected rows of a file read in parts.
+#[derive(Default)]
+struct Found {
+    problems: Vec<Problem>,
+    rejected: Vec<Rejected>,
+}
+
+impl Found {
+    /// Takes a part's problems (up to [`PROBLEMS_KEPT`] in all) and rejected rows.
+    fn add(&mut self, c: Check) {
+        let (problems, rejected) = c.into_parts();
+        let room = PROBLEMS_KEPT.saturating_sub(self.problems.len());
+        self.problems.extend(problems.into_iter().take(room));
+        self.rejected.extend(rejected);
+    }
+
+    /// The file's problems as an error, in row order, or the rows rejected.
+    fn finish(mut self, path: &Path, rejected: &mut Vec<Rejected>) -> Result<()> {
         if self.problems.is_empty() {
             rejected.extend(self.rejected);
             Ok(())
         } else {
-            Err(Error::Invalid { path: self.t.path.clone(), problems: self.problems })
+            self.problems.sort_by_key(|p| p.row);
+            Err(Error::Invalid { path: path.to_path_buf(), problems: self.problems })
         }
     }
 }
@@ -570,23 +678,11 @@ impl OrderIds {
 
     /// Interns the ids of lines, in line order.
     pub fn from_cells<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> OrderIds {
-        // Room for a distinct id every four lines; the map grows past that.
-        let lines = cells.size_hint().0;
-        let mut index: rustc_hash::FxHashMap<&'a str, u32> =
-            rustc_hash::FxHashMap::with_capacity_and_hasher(lines / 4, Default::default());
-        let mut out = OrderIds { line: Vec::with_capacity(lines), ..OrderIds::default() };
+        let mut b = OrderIdsBuilder::with_lines(cells.size_hint().0);
         for c in cells {
-            let k = match c {
-                None => OrderIds::NONE,
-                Some(id) => *index.entry(id).or_insert_with(|| {
-                    out.text.push_str(id);
-                    out.ends.push(out.text.len());
-                    (out.ends.len() - 1) as u32
-                }),
-            };
-            out.line.push(k);
+            b.push(c);
         }
-        out
+        b.finish()
     }
 
     /// Distinct ids.
@@ -614,6 +710,53 @@ impl OrderIds {
     /// The id of line `i`, when it has one.
     pub fn get(&self, i: usize) -> Option<&str> {
         self.line.get(i).filter(|k| **k != OrderIds::NONE).map(|k| self.name(*k))
+    }
+}
+
+/// Order ids interned line by line, across the parts of a file: each distinct id is stored
+/// once in the ids' text, and the index looks ids up there.
+pub struct OrderIdsBuilder {
+    ids: OrderIds,
+    index: hashbrown::HashTable<u32>,
+    hasher: rustc_hash::FxBuildHasher,
+}
+
+impl OrderIdsBuilder {
+    /// Room for `lines` lines and a distinct id every two lines (both grow past that).
+    pub fn with_lines(lines: usize) -> OrderIdsBuilder {
+        OrderIdsBuilder {
+            ids: OrderIds { line: Vec::with_capacity(lines), ..OrderIds::default() },
+            index: hashbrown::HashTable::with_capacity(lines / 2),
+            hasher: rustc_hash::FxBuildHasher,
+        }
+    }
+
+    /// The next line's id.
+    pub fn push(&mut self, cell: Option<&str>) {
+        use std::hash::BuildHasher;
+        let OrderIdsBuilder { ids, index, hasher } = self;
+        let k = match cell {
+            None => OrderIds::NONE,
+            Some(id) => {
+                let h = hasher.hash_one(id);
+                match index.find(h, |&k| ids.name(k) == id) {
+                    Some(&k) => k,
+                    None => {
+                        ids.text.push_str(id);
+                        ids.ends.push(ids.text.len());
+                        let k = (ids.ends.len() - 1) as u32;
+                        index.insert_unique(h, k, |&k| hasher.hash_one(ids.name(k)));
+                        k
+                    }
+                }
+            }
+        };
+        ids.line.push(k);
+    }
+
+    /// The ids.
+    pub fn finish(self) -> OrderIds {
+        self.ids
     }
 }
 
@@ -1099,102 +1242,149 @@ pub fn split_key(key: &str) -> (&str, &str) {
     key.split_once(LOCATION_SEP).unwrap_or((key, ""))
 }
 
+/// Parts a large file is read in: about 64 MB of text at a time.
+pub const PART_BYTES: usize = 64 << 20;
+
 /// Reads the sales file.
 pub fn read_sales(src: &Source, skus: &mut Skus, details: bool, rejected: &mut Vec<Rejected>) -> Result<Sales> {
+    read_sales_in_parts(src, skus, details, rejected, PART_BYTES)
+}
+
+/// Reads the sales file in parts of about `part_bytes` bytes (a CSV file; other files whole):
+/// only one part's text is held at once, and the lines, SKUs and order ids are the same, in the
+/// same order, as from the whole file, as are the problems and their row numbers.
+pub fn read_sales_in_parts(
+    src: &Source,
+    skus: &mut Skus,
+    details: bool,
+    rejected: &mut Vec<Rejected>,
+    part_bytes: usize,
+) -> Result<Sales> {
     let optional: &[&str] = if details { &["order_id", "unit_price", "location"] } else { &["location"] };
-    let mut t = RawTable::read(src, &["date", "sku", "qty"], optional)?;
-    t.key_by_location();
-    let mut c = Check::new(&t);
-    let mut s = Sales {
-        sku: Vec::with_capacity(t.rows),
-        date: Vec::with_capacity(t.rows),
-        qty: Vec::with_capacity(t.rows),
-        ..Default::default()
-    };
-    let price: Option<Vec<Option<f64>>> = (details && t.has("unit_price"))
-        .then(|| t.cells("unit_price").enumerate().map(|(i, v)| c.opt_number(i, "unit_price", v)).collect());
-    let order_id = details && t.has("order_id");
-    // Clean files (ISO dates, plain non-negative numbers, every cell filled) are parsed by
-    // polars in parallel; any other file cell by cell, so each problem is named.
-    let typed = t.typed_dates_and_numbers("date", "qty").filter(|_| t.cells("sku").all(|k| k.is_some()));
-    match typed {
-        Some((dates, qty)) if c.rejected.is_empty() => {
-            s.sku = t.cells("sku").map(|k| skus.intern(k.unwrap_or_default())).collect();
-            s.date = dates;
-            s.qty = qty;
-            s.order_id = order_id.then(|| OrderIds::from_cells(t.cells("order_id")));
-            s.unit_price = price;
+    let mut s = Sales::default();
+    let mut ids: Option<OrderIdsBuilder> = None;
+    let mut found = Found::default();
+    RawTable::read_parts(src, &["date", "sku", "qty"], optional, part_bytes, |mut t| {
+        t.key_by_location();
+        let mut c = Check::new(&t);
+        if s.qty.is_empty() {
+            s.sku.reserve(t.file_rows);
+            s.date.reserve(t.file_rows);
+            s.qty.reserve(t.file_rows);
         }
-        _ => {
-            let mut kept = Vec::with_capacity(t.rows);
-            for (i, ((d, k), q)) in t.cells("date").zip(t.cells("sku")).zip(t.cells("qty")).enumerate() {
-                let d = c.date(i, "date", d);
-                let k = c.text(i, "sku", k);
-                let q = c.number(i, "qty", q);
-                if let (Some(d), Some(k), Some(q), true) = (d, k, q, c.ok(i)) {
-                    s.sku.push(skus.intern(k));
-                    s.date.push(d);
-                    s.qty.push(q);
-                    kept.push(i);
+        let price: Option<Vec<Option<f64>>> = (details && t.has("unit_price"))
+            .then(|| t.cells("unit_price").enumerate().map(|(i, v)| c.opt_number(i, "unit_price", v)).collect());
+        if details && t.has("order_id") && ids.is_none() {
+            ids = Some(OrderIdsBuilder::with_lines(t.file_rows));
+        }
+        // Clean parts (ISO dates, plain non-negative numbers, every cell filled) are parsed by
+        // polars in parallel; any other part cell by cell, so each problem is named.
+        let typed = t.typed_dates_and_numbers("date", "qty").filter(|_| t.cells("sku").all(|k| k.is_some()));
+        match typed {
+            Some((dates, qty)) if c.rejected.is_empty() => {
+                s.sku.extend(t.cells("sku").map(|k| skus.intern(k.unwrap_or_default())));
+                s.date.extend(dates);
+                s.qty.extend(qty);
+                if let Some(b) = ids.as_mut() {
+                    t.cells("order_id").for_each(|id| b.push(id));
+                }
+                if let Some(p) = price {
+                    s.unit_price.get_or_insert_with(|| Vec::with_capacity(t.file_rows)).extend(p);
                 }
             }
-            if order_id {
-                let ids: Vec<Option<&str>> = t.cells("order_id").collect();
-                s.order_id = Some(OrderIds::from_cells(kept.iter().map(|&i| ids[i])));
+            _ => {
+                let mut kept = Vec::with_capacity(t.rows);
+                for (i, ((d, k), q)) in t.cells("date").zip(t.cells("sku")).zip(t.cells("qty")).enumerate() {
+                    let d = c.date(i, "date", d);
+                    let k = c.text(i, "sku", k);
+                    let q = c.number(i, "qty", q);
+                    if let (Some(d), Some(k), Some(q), true) = (d, k, q, c.ok(i)) {
+                        s.sku.push(skus.intern(k));
+                        s.date.push(d);
+                        s.qty.push(q);
+                        kept.push(i);
+                    }
+                }
+                if let Some(b) = ids.as_mut() {
+                    let cells: Vec<Option<&str>> = t.cells("order_id").collect();
+                    kept.iter().for_each(|&i| b.push(cells[i]));
+                }
+                if let Some(p) = price {
+                    s.unit_price
+                        .get_or_insert_with(|| Vec::with_capacity(t.file_rows))
+                        .extend(kept.iter().map(|&i| p[i]));
+                }
             }
-            s.unit_price = price.map(|p| kept.iter().map(|&i| p[i]).collect());
         }
-    }
-    c.finish(rejected)?;
+        found.add(c);
+        Ok(())
+    })?;
+    found.finish(&src.path, rejected)?;
+    s.order_id = ids.map(OrderIdsBuilder::finish);
     Ok(s)
 }
 
 /// Reads the backorders file.
 pub fn read_backorders(src: &Source, skus: &mut Skus, rejected: &mut Vec<Rejected>) -> Result<Vec<Backorder>> {
-    let mut t = RawTable::read(
-        src,
-        &["date", "sku", "qty", "filled_date"],
-        &["order_id", "cancelled", "priority", "promised_date", "location"],
-    )?;
-    t.key_by_location();
-    let mut c = Check::new(&t);
-    let mut out = Vec::with_capacity(t.rows);
-    let cells = t
-        .cells("date")
-        .zip(t.cells("sku"))
-        .zip(t.cells("qty"))
-        .zip(t.cells("filled_date"))
-        .zip(t.cells("order_id"))
-        .zip(t.cells("cancelled"))
-        .zip(t.cells("priority").zip(t.cells("promised_date")));
-    for (i, ((((((d, k), q), f), o), x), (p, pd))) in cells.enumerate() {
-        let date = c.date(i, "date", d);
-        let sku = c.text(i, "sku", k);
-        let qty = c.number(i, "qty", q);
-        let filled = c.opt_date(i, "filled_date", f);
-        let cancelled = c.bool(i, "cancelled", x);
-        let priority = c.opt_number(i, "priority", p);
-        let promised_date = c.opt_date(i, "promised_date", pd);
-        if let (Some(date), Some(fd)) = (date, filled) {
-            if fd < date {
-                c.add(i, "filled_date", format!("filled on {fd}, before the backorder was created on {date}"));
+    read_backorders_in_parts(src, skus, rejected, PART_BYTES)
+}
+
+/// [`read_backorders`] in parts of about `part_bytes` bytes (see [`read_sales_in_parts`]).
+pub fn read_backorders_in_parts(
+    src: &Source,
+    skus: &mut Skus,
+    rejected: &mut Vec<Rejected>,
+    part_bytes: usize,
+) -> Result<Vec<Backorder>> {
+    let mut out = Vec::new();
+    let mut found = Found::default();
+    let required = ["date", "sku", "qty", "filled_date"];
+    let optional = ["order_id", "cancelled", "priority", "promised_date", "location"];
+    RawTable::read_parts(src, &required, &optional, part_bytes, |mut t| {
+        t.key_by_location();
+        let mut c = Check::new(&t);
+        if out.is_empty() {
+            out.reserve(t.file_rows);
+        }
+        let cells = t
+            .cells("date")
+            .zip(t.cells("sku"))
+            .zip(t.cells("qty"))
+            .zip(t.cells("filled_date"))
+            .zip(t.cells("order_id"))
+            .zip(t.cells("cancelled"))
+            .zip(t.cells("priority").zip(t.cells("promised_date")));
+        for (i, ((((((d, k), q), f), o), x), (p, pd))) in cells.enumerate() {
+            let date = c.date(i, "date", d);
+            let sku = c.text(i, "sku", k);
+            let qty = c.number(i, "qty", q);
+            let filled = c.opt_date(i, "filled_date", f);
+            let cancelled = c.bool(i, "cancelled", x);
+            let priority = c.opt_number(i, "priority", p);
+            let promised_date = c.opt_date(i, "promised_date", pd);
+            if let (Some(date), Some(fd)) = (date, filled) {
+                if fd < date {
+                    c.add(i, "filled_date", format!("filled on {fd}, before the backorder was created on {date}"));
+                }
+            }
+            if let (Some(date), Some(sku), Some(qty), true) = (date, sku, qty, c.ok(i)) {
+                out.push(Backorder {
+                    sku: skus.intern(sku),
+                    date,
+                    qty,
+                    filled_date: filled,
+                    order_id: o.map(String::from),
+                    cancelled,
+                    priority,
+                    promised_date,
+                    row: t.row(i),
+                });
             }
         }
-        if let (Some(date), Some(sku), Some(qty), true) = (date, sku, qty, c.ok(i)) {
-            out.push(Backorder {
-                sku: skus.intern(sku),
-                date,
-                qty,
-                filled_date: filled,
-                order_id: o.map(String::from),
-                cancelled,
-                priority,
-                promised_date,
-                row: t.row(i),
-            });
-        }
-    }
-    c.finish(rejected)?;
+        found.add(c);
+        Ok(())
+    })?;
+    found.finish(&src.path, rejected)?;
     Ok(out)
 }
 
@@ -1497,43 +1687,58 @@ pub fn read_inventory(src: &Source, skus: &mut Skus, rejected: &mut Vec<Rejected
 
 /// Reads the purchase orders file.
 pub fn read_purchase_orders(src: &Source, skus: &mut Skus, rejected: &mut Vec<Rejected>) -> Result<Vec<PurchaseOrder>> {
-    let mut t = RawTable::read(
-        src,
-        &["po_id", "sku", "supplier", "order_date", "qty", "received_date"],
-        &["expected_date", "location"],
-    )?;
-    t.key_by_location();
-    let mut c = Check::new(&t);
-    let cols: Vec<Vec<Option<&str>>> =
-        ["po_id", "sku", "supplier", "order_date", "qty", "received_date", "expected_date"]
-            .iter()
-            .map(|n| t.cells(n).collect())
-            .collect();
-    let cell = |c: usize, i: usize| cols[c][i];
-    let mut out = Vec::with_capacity(t.rows);
-    for i in 0..t.rows {
-        let po = c.text(i, "po_id", cell(0, i));
-        let sku = c.text(i, "sku", cell(1, i));
-        let supplier = c.text(i, "supplier", cell(2, i));
-        let od = c.date(i, "order_date", cell(3, i));
-        let qty = c.number(i, "qty", cell(4, i));
-        let rd = c.opt_date(i, "received_date", cell(5, i));
-        let ed = c.opt_date(i, "expected_date", cell(6, i));
-        if let (Some(po), Some(sku), Some(supplier), Some(od), Some(qty), true) = (po, sku, supplier, od, qty, c.ok(i))
-        {
-            out.push(PurchaseOrder {
-                po_id: po.to_string(),
-                sku: skus.intern(sku),
-                supplier: supplier.to_string(),
-                order_date: od,
-                qty,
-                received_date: rd,
-                expected_date: ed,
-                row: t.row(i),
-            });
+    read_purchase_orders_in_parts(src, skus, rejected, PART_BYTES)
+}
+
+/// [`read_purchase_orders`] in parts of about `part_bytes` bytes (see [`read_sales_in_parts`]).
+pub fn read_purchase_orders_in_parts(
+    src: &Source,
+    skus: &mut Skus,
+    rejected: &mut Vec<Rejected>,
+    part_bytes: usize,
+) -> Result<Vec<PurchaseOrder>> {
+    let mut out = Vec::new();
+    let mut found = Found::default();
+    let required = ["po_id", "sku", "supplier", "order_date", "qty", "received_date"];
+    RawTable::read_parts(src, &required, &["expected_date", "location"], part_bytes, |mut t| {
+        t.key_by_location();
+        let mut c = Check::new(&t);
+        if out.is_empty() {
+            out.reserve(t.file_rows);
         }
-    }
-    c.finish(rejected)?;
+        let cols: Vec<Vec<Option<&str>>> =
+            ["po_id", "sku", "supplier", "order_date", "qty", "received_date", "expected_date"]
+                .iter()
+                .map(|n| t.cells(n).collect())
+                .collect();
+        let cell = |c: usize, i: usize| cols[c][i];
+        for i in 0..t.rows {
+            let po = c.text(i, "po_id", cell(0, i));
+            let sku = c.text(i, "sku", cell(1, i));
+            let supplier = c.text(i, "supplier", cell(2, i));
+            let od = c.date(i, "order_date", cell(3, i));
+            let qty = c.number(i, "qty", cell(4, i));
+            let rd = c.opt_date(i, "received_date", cell(5, i));
+            let ed = c.opt_date(i, "expected_date", cell(6, i));
+            if let (Some(po), Some(sku), Some(supplier), Some(od), Some(qty), true) =
+                (po, sku, supplier, od, qty, c.ok(i))
+            {
+                out.push(PurchaseOrder {
+                    po_id: po.to_string(),
+                    sku: skus.intern(sku),
+                    supplier: supplier.to_string(),
+                    order_date: od,
+                    qty,
+                    received_date: rd,
+                    expected_date: ed,
+                    row: t.row(i),
+                });
+            }
+        }
+        found.add(c);
+        Ok(())
+    })?;
+    found.finish(&src.path, rejected)?;
     Ok(out)
 }
 
@@ -1558,6 +1763,99 @@ mod tests {
         ] {
             assert_eq!(parse_decimal_comma(text), want, "{text}");
         }
+    }
+
+    /// Sales, backorders and purchase orders read in parts of a few bytes give what the whole
+    /// file gives: the same lines, SKU indices and order ids in the same order, the same
+    /// problems with the same row numbers, the same rejected rows, whether parts are cut
+    /// inside a quoted field with a line break, at blank lines or at a bad row.
+    #[test]
+    fn a_file_read_in_parts_reads_as_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sales = String::from("date,sku,qty,order_id,unit_price\n");
+        for i in 0..120 {
+            let sku = format!("S{}", (i * 7) % 13);
+            let id = if i % 5 == 0 { String::new() } else { format!("\"SO-{}\"", i / 3) };
+            sales.push_str(&format!("2024-{:02}-{:02},{sku},{}.5,{id},{}\n", 1 + i % 12, 1 + i % 28, i % 9, i % 4));
+            if i % 17 == 0 {
+                sales.push_str(",,,,\n");
+            }
+        }
+        // An order id with a comma and a line break inside its quotes.
+        sales.push_str("2024-06-01,S1,2,\"SO,\nX\",3\n2024-06-02,S2,1,SO-9,\n");
+        let bad_sales = sales.replace("2024-03-03,S", "2024-03-3x,S").replace("S5,5.5", "S5,-5.5");
+        let mut pos = String::from("po_id,sku,supplier,order_date,qty,received_date,expected_date\n");
+        let mut backs = String::from("date,sku,qty,filled_date,order_id,cancelled\n");
+        for i in 0..60 {
+            pos.push_str(&format!(
+                "PO{i},S{},SUP{},2024-02-{:02},{},2024-03-{:02},\n",
+                i % 11,
+                i % 3,
+                1 + i % 27,
+                10 + i,
+                1 + i % 28
+            ));
+            backs.push_str(&format!(
+                "2024-02-{:02},S{},{},2024-02-{:02},SO-{i},false\n",
+                1 + i % 20,
+                i % 11,
+                1 + i,
+                2 + i % 20
+            ));
+        }
+        let bad_pos = pos.replace("PO7,S7,SUP1,2024-02-08,17", "PO7,S7,SUP1,2024-02-08,x");
+        let source = |name: &str, text: &str| {
+            let p = dir.path().join(format!("{name}.csv"));
+            std::fs::write(&p, text).unwrap();
+            Source::plain(name, &p, Format::Csv)
+        };
+        let whole = usize::MAX / 2;
+        for (text, skip) in [(&sales, false), (&bad_sales, false), (&bad_sales, true)] {
+            let mut src = source("sales", text);
+            if skip {
+                src.spec.on_bad_rows = Some("skip".into());
+            }
+            let read = |part: usize| {
+                let (mut skus, mut rejected) = (Skus::default(), Vec::new());
+                let got = read_sales_in_parts(&src, &mut skus, true, &mut rejected, part);
+                (
+                    got.map(|s| (s.sku, s.date, s.qty, s.order_id, s.unit_price)).map_err(|e| e.to_string()),
+                    skus.names,
+                    rejected,
+                )
+            };
+            let want = read(whole);
+            for part in [1, 7, 40, 100, 1000] {
+                assert_eq!(read(part), want, "sales in parts of {part} bytes, skip {skip}");
+            }
+            if text == &bad_sales && !skip {
+                // Row numbers count data rows (the header is line 1), blank ones included.
+                let line = 1 + text[..text.find("2024-03-3x").unwrap()].matches('\n').count();
+                let e = want.0.unwrap_err();
+                let at = format!("row {} (line {line}), column `date`: `2024-03-3x` is not a valid date", line - 1);
+                assert!(e.contains(&at), "{e}");
+            }
+        }
+        for text in [&pos, &bad_pos] {
+            let src = source("purchase_orders", text);
+            let read = |part: usize| {
+                let (mut skus, mut rejected) = (Skus::default(), Vec::new());
+                let got = read_purchase_orders_in_parts(&src, &mut skus, &mut rejected, part);
+                (got.map_err(|e| e.to_string()), skus.names)
+            };
+            let want = read(whole);
+            for part in [1, 33, 500] {
+                assert_eq!(read(part), want, "purchase orders in parts of {part} bytes");
+            }
+        }
+        let src = source("backorders", &backs);
+        let read = |part: usize| {
+            let (mut skus, mut rejected) = (Skus::default(), Vec::new());
+            read_backorders_in_parts(&src, &mut skus, &mut rejected, part).map_err(|e| e.to_string())
+        };
+        let want = read(whole).unwrap();
+        assert_eq!(want.len(), 60);
+        assert_eq!(read(45).unwrap(), want);
     }
 
     #[test]

@@ -246,7 +246,9 @@ enum Decode {
     Other(&'static encoding_rs::Encoding),
 }
 
-fn csv_frame(src: &Source) -> Result<LazyFrame> {
+/// The first 64 KiB of a file, its encoding and its separator (the setting, or sniffed from
+/// the first 64 KiB; a tab for `.tsv`).
+fn csv_head(src: &Source) -> Result<(Vec<u8>, Decode, u8)> {
     let path = &src.path;
     let io =
         |e: std::io::Error| Error::Read { path: path.clone(), source: PolarsError::IO { error: e.into(), msg: None } };
@@ -261,13 +263,44 @@ fn csv_frame(src: &Source) -> Result<LazyFrame> {
         },
     };
     let tsv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    let sep = match (src.spec.delimiter_byte(), &decode) {
+        (Some(sep), _) => sep,
+        (None, _) if tsv => b'\t',
+        (None, Decode::Utf8) => sniff_delimiter(&String::from_utf8_lossy(&head)),
+        // Sniffed on the decoded text by the caller.
+        (None, Decode::Other(_)) => 0,
+    };
+    Ok((head, decode, sep))
+}
+
+/// The separator of a CSV file that polars reads as it is (UTF-8); `None` for other formats
+/// and encodings.
+pub fn utf8_csv_separator(src: &Source) -> Result<Option<u8>> {
+    if src.format != Format::Csv {
+        return Ok(None);
+    }
+    let (head, decode, sep) = csv_head(src)?;
+    match decode {
+        Decode::Utf8 => match first_non_utf8(&head) {
+            Some(p) => Err(not_utf8(src, &head, p)),
+            None => Ok(Some(sep)),
+        },
+        Decode::Other(_) => Ok(None),
+    }
+}
+
+fn csv_frame(src: &Source) -> Result<LazyFrame> {
+    let path = &src.path;
+    let io =
+        |e: std::io::Error| Error::Read { path: path.clone(), source: PolarsError::IO { error: e.into(), msg: None } };
+    let (head, decode, sep) = csv_head(src)?;
+    let tsv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
     let sniff = |text: &str| if tsv { b'\t' } else { sniff_delimiter(text) };
     match decode {
         Decode::Utf8 => {
             if let Some(p) = first_non_utf8(&head) {
                 return Err(not_utf8(src, &head, p));
             }
-            let sep = src.spec.delimiter_byte().unwrap_or_else(|| sniff(&String::from_utf8_lossy(&head)));
             let pl_path = PlRefPath::new(path.to_string_lossy().as_ref());
             LazyCsvReader::new(pl_path)
                 .with_has_header(true)
@@ -684,6 +717,125 @@ pub fn suggest_columns(table: &str, missing: &[&str], optional: &[&str], header:
 
 fn toml_string(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A CSV file read in parts of about `size` bytes, each cut after a line break outside quotes
+/// and given the header line, so each part reads as a CSV file of its own.
+pub struct CsvParts {
+    file: std::fs::File,
+    header: Vec<u8>,
+    /// Bytes read past the last part's cut.
+    carry: Vec<u8>,
+    size: usize,
+    done: bool,
+}
+
+impl CsvParts {
+    /// Opens `path` and reads its header line.
+    pub fn open(path: &Path, size: usize) -> std::io::Result<CsvParts> {
+        let mut parts = CsvParts {
+            file: std::fs::File::open(path)?,
+            header: Vec::new(),
+            carry: Vec::new(),
+            size: size.max(1),
+            done: false,
+        };
+        // The header is the first record, kept to lead every part.
+        match parts.cut(0)? {
+            Some(h) => {
+                parts.carry.splice(0..0, h.iter().copied());
+                parts.header = h;
+            }
+            None => parts.done = true,
+        }
+        Ok(parts)
+    }
+
+    /// The next part (header line first), or `None` at the end of the file.
+    pub fn next_part(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let lead = self.header.len();
+        match self.cut(lead)? {
+            Some(part) if part.len() > lead => Ok(Some(part)),
+            _ => {
+                self.done = true;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Reads until the carried bytes hold `size` bytes after their first `lead` (or the end of
+    /// the file), then cuts them after the last line break outside quotes (the header, when
+    /// `lead` is 0 and none is read yet, after its first one). The bytes past the cut are
+    /// carried on behind a copy of the header. `None` when nothing is left.
+    fn cut(&mut self, lead: usize) -> std::io::Result<Option<Vec<u8>>> {
+        let first_line = self.header.is_empty();
+        let mut want = lead + self.size;
+        loop {
+            let eof = self.fill(want)?;
+            let body = &self.carry[lead..];
+            let at = if first_line { first_break(body) } else { last_break(body) };
+            match at {
+                Some(k) => {
+                    let mut next = Vec::with_capacity(lead + self.size + 64 * 1024);
+                    next.extend_from_slice(&self.header);
+                    next.extend_from_slice(&self.carry[lead + k + 1..]);
+                    let mut part = std::mem::replace(&mut self.carry, next);
+                    part.truncate(lead + k + 1);
+                    return Ok(Some(part));
+                }
+                None if eof => {
+                    let done = std::mem::take(&mut self.carry);
+                    return Ok((done.len() > lead).then_some(done));
+                }
+                // One record longer than a part: read on.
+                None => want = self.carry.len() * 2,
+            }
+        }
+    }
+
+    /// Reads until `carry` holds `want` bytes; true at the end of the file.
+    fn fill(&mut self, want: usize) -> std::io::Result<bool> {
+        while self.carry.len() < want {
+            let n = (&mut self.file).take((want - self.carry.len()) as u64).read_to_end(&mut self.carry)?;
+            if n == 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Offset of the first line break outside quotes in `b` (which starts at a record).
+fn first_break(b: &[u8]) -> Option<usize> {
+    let mut quoted = false;
+    for (k, c) in b.iter().enumerate() {
+        match c {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => return Some(k),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Offset of the last line break outside quotes in `b` (which starts at a record).
+fn last_break(b: &[u8]) -> Option<usize> {
+    if !b.contains(&b'"') {
+        return b.iter().rposition(|c| *c == b'\n');
+    }
+    let mut quoted = false;
+    let mut last = None;
+    for (k, c) in b.iter().enumerate() {
+        match c {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => last = Some(k),
+            _ => {}
+        }
+    }
+    last
 }
 
 #[cfg(test)]
