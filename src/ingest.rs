@@ -903,6 +903,8 @@ pub struct Dataset {
     pub rejected: Vec<Rejected>,
     /// How each table was read.
     pub files: FileSpecs,
+    /// First and last sales date, kept when the lines are released.
+    released_span: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// Which tables to load.
@@ -1204,9 +1206,20 @@ impl Dataset {
 
     /// First and last sales date.
     pub fn sales_span(&self) -> Option<(NaiveDate, NaiveDate)> {
+        if self.released_span.is_some() {
+            return self.released_span;
+        }
         let first = self.sales.date.iter().min()?;
         let last = self.sales.date.iter().max()?;
         Some((*first, *last))
+    }
+
+    /// Frees the sales lines once the demand series and KPIs are built from them (the largest
+    /// table by far); their first and last dates stay known. Later reads of the lines find
+    /// none.
+    pub fn release_sales_lines(&mut self) {
+        self.released_span = self.sales_span();
+        self.sales = Sales::default();
     }
 }
 

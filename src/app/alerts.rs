@@ -225,8 +225,7 @@ impl AlertsSummary {
 
 /// `replen alerts`: plans as `plan` does and writes only `alerts.csv`.
 pub fn run_alerts(o: &RunOptions) -> Result<AlertsSummary> {
-    let (ds, as_of, _, p) = super::plan::read_and_plan(o)?;
-    let k = kpis::compute(&ds, o.settings.sales_are, o.settings.period, None, None, None, Some(&p.lead_times));
+    let (ds, as_of, _, k, p) = super::plan::read_and_plan(o, false)?;
     let fu = follow_ups(&ds, &p, &k, &o.settings, as_of, None);
     let file = o.out.join("alerts.csv");
     std::fs::create_dir_all(&o.out).map_err(|e| Error::Write { path: o.out.clone(), source: e })?;

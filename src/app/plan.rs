@@ -296,22 +296,31 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
     run_plan_with(o, &o.settings.scenarios)
 }
 
-/// Reads a folder for planning, forecasts and plans it: the first stages of `plan` and
-/// `alerts`.
-pub(super) fn read_and_plan(o: &RunOptions) -> Result<(Dataset, NaiveDate, Forecasts, Plan)> {
+/// Reads a folder for planning, forecasts it, computes the KPIs (with the forecast's accuracy
+/// figures when `accuracy`) and plans it: the first stages of `plan` and `alerts`. The sales
+/// lines are released once the KPIs are counted, before planning.
+pub(super) fn read_and_plan(o: &RunOptions, accuracy: bool) -> Result<(Dataset, NaiveDate, Forecasts, Kpis, Plan)> {
     o.progress.stage("reading data");
     let load = Load { sales_details: true, planning: true, planning_required: true, backorders: true, items: true };
-    let ds = Dataset::load(&o.data, load, &o.settings.files)?;
+    let mut ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
     let f = run_forecasts(&ds, o, as_of);
+    o.progress.stage("KPIs");
+    let empty = HashMap::new();
+    let lts = lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
+    let s = &o.settings;
+    let k = kpis::compute(&ds, s.sales_are, s.period, None, None, accuracy.then_some(&f.fc.calibration), Some(&lts));
+    // The demand series and the KPIs are all that is taken from the sales lines, the
+    // largest table by far: their memory goes before planning.
+    ds.release_sales_lines();
     o.progress.stage("planning");
     let done = |n, total| o.progress.items(n, total);
     let p = crate::plan::plan_some(&ds, &f.fc, &f.set, &o.settings, as_of, Part { done: &done, ..Part::ALL });
-    Ok((ds, as_of, f, p))
+    Ok((ds, as_of, f, k, p))
 }
 
 pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {
-    let (ds, as_of, f, p) = read_and_plan(o)?;
+    let (ds, as_of, f, k, p) = read_and_plan(o, true)?;
     let mut warnings = ds.warnings.clone();
     warnings.extend(date_warnings(o, &ds, as_of));
     warnings.extend(p.warnings.iter().cloned());
@@ -320,16 +329,6 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     let (files, orders) = write_plan_files(&ds, &f, &p, &skus, &o.out)?;
     let mut files = files;
     let pos: Vec<PoLine> = orders.iter().map(|r| PoLine::of(r)).collect();
-    o.progress.stage("KPIs");
-    let k = kpis::compute(
-        &ds,
-        o.settings.sales_are,
-        o.settings.period,
-        None,
-        None,
-        Some(&f.fc.calibration),
-        Some(&p.lead_times),
-    );
     files.extend(write_kpis(&k, &o.out, as_of)?);
     o.progress.stage("backorders and alerts");
     let fu = follow_ups(&ds, &p, &k, &o.settings, as_of, None);

@@ -191,7 +191,7 @@ fn read_portfolio(path: &Path) -> Result<PortfolioFile> {
 pub fn run_plan_shard(o: &RunOptions, shard: Shard, portfolio: &Path) -> Result<PlanSummary> {
     let pf = read_portfolio(portfolio)?;
     o.progress.stage("reading data");
-    let ds = Dataset::load(&o.data, PLAN_LOAD, &o.settings.files)?;
+    let mut ds = Dataset::load(&o.data, PLAN_LOAD, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
     let here = stamp(o, &ds, as_of);
     let there = pf.stamp();
@@ -228,6 +228,8 @@ pub fn run_plan_shard(o: &RunOptions, shard: Shard, portfolio: &Path) -> Result<
     }
     let f =
         forecasts_by(&ds, o, as_of, o.settings.horizon, &|series, es| forecast_some(series, es, &fl, &|i| forecast[i]));
+    // A part's KPIs are the portfolio's: the sales lines are not read again.
+    ds.release_sales_lines();
     o.progress.stage("planning");
     let keep = |s: u32| holds[s as usize];
     let done = |n, total| o.progress.items(n, total);
