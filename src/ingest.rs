@@ -904,7 +904,7 @@ pub struct Dataset {
     /// How each table was read.
     pub files: FileSpecs,
     /// First and last sales date, kept when the lines are released.
-    released_span: Option<(NaiveDate, NaiveDate)>,
+    pub(crate) released_span: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// Which tables to load.
