@@ -920,6 +920,9 @@ pub struct Load {
     pub backorders: bool,
     /// Load items when present, even without planning (like items, events by category).
     pub items: bool,
+    /// Validate the sales lines' order ids and prices without keeping them (`check`, which
+    /// only counts).
+    pub check_only: bool,
 }
 
 impl Dataset {
@@ -929,7 +932,12 @@ impl Dataset {
         ds.files = files.clone();
         let src = require(dir, "sales", files)?;
         ds.warnings.extend(src.note.clone());
-        ds.sales = read_sales(&src, &mut ds.skus, what.sales_details, &mut ds.rejected)?;
+        let details = match (what.sales_details, what.check_only) {
+            (false, _) => Details::None,
+            (true, false) => Details::Keep,
+            (true, true) => Details::Check,
+        };
+        ds.sales = read_sales_in_parts(&src, &mut ds.skus, details, &mut ds.rejected, PART_BYTES)?;
         ds.rows.push((src.file_name(), ds.sales.len()));
         if what.backorders {
             if let Some(src) = locate(dir, "backorders", files)? {
@@ -1258,8 +1266,20 @@ pub fn split_key(key: &str) -> (&str, &str) {
 /// Parts a large file is read in: about 64 MB of text at a time.
 pub const PART_BYTES: usize = 64 << 20;
 
-/// Reads the sales file.
+/// What is read of the sales lines' order ids and prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Details {
+    /// Neither is read.
+    None,
+    /// Both are read and checked, not kept.
+    Check,
+    /// Both are read, checked and kept.
+    Keep,
+}
+
+/// Reads the sales file, with order ids and prices when `details`.
 pub fn read_sales(src: &Source, skus: &mut Skus, details: bool, rejected: &mut Vec<Rejected>) -> Result<Sales> {
+    let details = if details { Details::Keep } else { Details::None };
     read_sales_in_parts(src, skus, details, rejected, PART_BYTES)
 }
 
@@ -1269,11 +1289,13 @@ pub fn read_sales(src: &Source, skus: &mut Skus, details: bool, rejected: &mut V
 pub fn read_sales_in_parts(
     src: &Source,
     skus: &mut Skus,
-    details: bool,
+    details: Details,
     rejected: &mut Vec<Rejected>,
     part_bytes: usize,
 ) -> Result<Sales> {
-    let optional: &[&str] = if details { &["order_id", "unit_price", "location"] } else { &["location"] };
+    let keep = details == Details::Keep;
+    let optional: &[&str] =
+        if details == Details::None { &["location"] } else { &["order_id", "unit_price", "location"] };
     let mut s = Sales::default();
     let mut ids: Option<OrderIdsBuilder> = None;
     let mut found = Found::default();
@@ -1285,9 +1307,16 @@ pub fn read_sales_in_parts(
             s.date.reserve(t.file_rows);
             s.qty.reserve(t.file_rows);
         }
-        let price: Option<Vec<Option<f64>>> = (details && t.has("unit_price"))
-            .then(|| t.cells("unit_price").enumerate().map(|(i, v)| c.opt_number(i, "unit_price", v)).collect());
-        if details && t.has("order_id") && ids.is_none() {
+        let mut price: Option<Vec<Option<f64>>> = None;
+        if details != Details::None && t.has("unit_price") {
+            let checked = t.cells("unit_price").enumerate().map(|(i, v)| c.opt_number(i, "unit_price", v));
+            if keep {
+                price = Some(checked.collect());
+            } else {
+                checked.for_each(drop);
+            }
+        }
+        if keep && t.has("order_id") && ids.is_none() {
             ids = Some(OrderIdsBuilder::with_lines(t.file_rows));
         }
         // Clean parts (ISO dates, plain non-negative numbers, every cell filled) are parsed by
@@ -1830,7 +1859,7 @@ mod tests {
             }
             let read = |part: usize| {
                 let (mut skus, mut rejected) = (Skus::default(), Vec::new());
-                let got = read_sales_in_parts(&src, &mut skus, true, &mut rejected, part);
+                let got = read_sales_in_parts(&src, &mut skus, Details::Keep, &mut rejected, part);
                 (
                     got.map(|s| (s.sku, s.date, s.qty, s.order_id, s.unit_price)).map_err(|e| e.to_string()),
                     skus.names,
@@ -1841,6 +1870,13 @@ mod tests {
             for part in [1, 7, 40, 100, 1000] {
                 assert_eq!(read(part), want, "sales in parts of {part} bytes, skip {skip}");
             }
+            // `check` finds the same problems without keeping ids and prices.
+            let (mut skus, mut rejected) = (Skus::default(), Vec::new());
+            let checked = read_sales_in_parts(&src, &mut skus, Details::Check, &mut rejected, 40)
+                .map(|s| (s.sku, s.date, s.qty, s.order_id.is_none() && s.unit_price.is_none()))
+                .map_err(|e| e.to_string());
+            let kept = want.0.clone().map(|w| (w.0, w.1, w.2, true));
+            assert_eq!((checked, skus.names, rejected), (kept, want.1.clone(), want.2.clone()));
             if text == &bad_sales && !skip {
                 // Row numbers count data rows (the header is line 1), blank ones included.
                 let line = 1 + text[..text.find("2024-03-3x").unwrap()].matches('\n').count();

@@ -21,7 +21,14 @@ pub struct CheckReport {
 pub fn check(dir: &Path, files: &crate::source::FileSpecs) -> Result<CheckReport> {
     let ds = Dataset::load(
         dir,
-        Load { sales_details: true, planning: true, planning_required: false, backorders: true, items: true },
+        Load {
+            sales_details: true,
+            planning: true,
+            planning_required: false,
+            backorders: true,
+            items: true,
+            check_only: true,
+        },
         files,
     )?;
     let mut seen = vec![false; ds.skus.len()];

@@ -74,7 +74,14 @@ pub struct KpiSummary {
 /// `replen kpi`: KPIs of the history between `from` and `to`.
 pub fn kpi(o: &RunOptions, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<KpiSummary> {
     o.progress.stage("reading data");
-    let load = Load { sales_details: true, planning: true, planning_required: false, backorders: true, items: true };
+    let load = Load {
+        sales_details: true,
+        planning: true,
+        planning_required: false,
+        backorders: true,
+        items: true,
+        check_only: false,
+    };
     let ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
     o.progress.stage("backtesting forecasts");

@@ -103,8 +103,14 @@ fn stamp(o: &RunOptions, ds: &Dataset, as_of: NaiveDate) -> Stamp {
 }
 
 /// What a plan reads.
-const PLAN_LOAD: Load =
-    Load { sales_details: true, planning: true, planning_required: true, backorders: true, items: true };
+const PLAN_LOAD: Load = Load {
+    sales_details: true,
+    planning: true,
+    planning_required: true,
+    backorders: true,
+    items: true,
+    check_only: false,
+};
 
 /// Name of the portfolio file `replen portfolio` writes.
 pub const PORTFOLIO_FILE: &str = "portfolio.json";

@@ -34,7 +34,14 @@ pub struct SimSummary {
 /// after lead times drawn from the receipts' spread, backorders are served first.
 pub fn run_simulate(o: &RunOptions, periods: usize) -> Result<SimSummary> {
     o.progress.stage("reading data");
-    let load = Load { sales_details: false, planning: true, planning_required: true, backorders: true, items: true };
+    let load = Load {
+        sales_details: false,
+        planning: true,
+        planning_required: true,
+        backorders: true,
+        items: true,
+        check_only: false,
+    };
     let ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let end = as_of(&ds, o.as_of)?;
     let s = &o.settings;
