@@ -120,8 +120,9 @@ pub const PORTFOLIO_FILE: &str = "portfolio.json";
 /// writes them all in one file, `portfolio.json`.
 pub fn run_portfolio(o: &RunOptions) -> Result<PortfolioSummary> {
     o.progress.stage("reading data");
-    let ds = Dataset::load(&o.data, PLAN_LOAD, &o.settings.files)?;
+    let mut ds = Dataset::load(&o.data, PLAN_LOAD, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
+    let stamped = stamp(o, &ds, as_of);
     let learned = Mutex::new(None);
     let f = forecasts_by(&ds, o, as_of, o.settings.horizon, &|series, es| {
         let (fc, l) = forecast_and_learn(series, es);
@@ -129,14 +130,16 @@ pub fn run_portfolio(o: &RunOptions) -> Result<PortfolioSummary> {
         fc
     });
     let fl = learned.into_inner().unwrap_or_else(|e| e.into_inner()).expect("the engine ran");
-    o.progress.stage("portfolio figures");
-    let pl = crate::plan::learn(&ds, &f.fc, &f.set, &o.settings, as_of);
     let empty = HashMap::new();
     let lts = lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
     o.progress.stage("KPIs");
     let s = &o.settings;
     let k = kpis::compute(&ds, s.sales_are, s.period, None, None, Some(&f.fc.calibration), Some(&lts));
-    let mut file = PortfolioFile::new(stamp(o, &ds, as_of), &fl, &pl, &ds.skus);
+    // The series and the KPIs are all that is taken from the sales lines.
+    ds.release_sales_lines();
+    o.progress.stage("portfolio figures");
+    let pl = crate::plan::learn(&ds, &f.fc, &f.set, &o.settings, as_of);
+    let mut file = PortfolioFile::new(stamped, &fl, &pl, &ds.skus);
     let path = o.out.join(PORTFOLIO_FILE);
     let fail = |e: String| Error::Write { path: path.clone(), source: std::io::Error::other(e) };
     let (kpis, kpis_json) = super::kpi::kpi_tables(&k, as_of).map_err(|e| fail(e.to_string()))?;
