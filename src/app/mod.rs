@@ -53,6 +53,19 @@ pub use truth::{run_truth, TruthSummary, Versus};
 pub use whatif::{run_whatif, WhatIfRow};
 use whatif::{what_if, whatif_section, whatif_table};
 
+/// What the planning commands read: every table, items and inventory required; the sales
+/// lines' order ids and prices when `details` (the KPIs count orders).
+pub(super) const fn planning_load(details: bool) -> Load {
+    Load {
+        sales_details: details,
+        planning: true,
+        planning_required: true,
+        backorders: true,
+        items: true,
+        check_only: false,
+    }
+}
+
 /// Options shared by the commands that read a data folder.
 #[derive(Debug, Clone)]
 pub struct RunOptions {

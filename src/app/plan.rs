@@ -301,14 +301,7 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
 /// lines are released once the KPIs are counted, before planning.
 pub(super) fn read_and_plan(o: &RunOptions, accuracy: bool) -> Result<(Dataset, NaiveDate, Forecasts, Kpis, Plan)> {
     o.progress.stage("reading data");
-    let load = Load {
-        sales_details: true,
-        planning: true,
-        planning_required: true,
-        backorders: true,
-        items: true,
-        check_only: false,
-    };
+    let load = planning_load(true);
     let mut ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
     let f = run_forecasts(&ds, o, as_of);

@@ -103,14 +103,7 @@ fn stamp(o: &RunOptions, ds: &Dataset, as_of: NaiveDate) -> Stamp {
 }
 
 /// What a plan reads.
-const PLAN_LOAD: Load = Load {
-    sales_details: true,
-    planning: true,
-    planning_required: true,
-    backorders: true,
-    items: true,
-    check_only: false,
-};
+const PLAN_LOAD: Load = planning_load(true);
 
 /// Name of the portfolio file `replen portfolio` writes.
 pub const PORTFOLIO_FILE: &str = "portfolio.json";

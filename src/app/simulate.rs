@@ -34,14 +34,7 @@ pub struct SimSummary {
 /// after lead times drawn from the receipts' spread, backorders are served first.
 pub fn run_simulate(o: &RunOptions, periods: usize) -> Result<SimSummary> {
     o.progress.stage("reading data");
-    let load = Load {
-        sales_details: false,
-        planning: true,
-        planning_required: true,
-        backorders: true,
-        items: true,
-        check_only: false,
-    };
+    let load = planning_load(false);
     let ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let end = as_of(&ds, o.as_of)?;
     let s = &o.settings;

@@ -102,14 +102,7 @@ pub fn run_truth(
 ) -> Result<TruthSummary> {
     use crate::truth;
     o.progress.stage("reading data");
-    let load = Load {
-        sales_details: false,
-        planning: true,
-        planning_required: true,
-        backorders: true,
-        items: true,
-        check_only: false,
-    };
+    let load = planning_load(false);
     let ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let truth_skus = crate::ingest::read_ground_truth(&o.data)?;
     let as_of = as_of(&ds, o.as_of)?;
