@@ -85,14 +85,62 @@ impl RawTable {
             _ => return each(RawTable::read(src, required, optional)?),
         };
         let (_, wanted) = RawTable::columns(src, required, optional)?;
+        // One thread reads and parses the parts, one part ahead of the caller converting them.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RawTable>>(1);
+        let mut kept = 0usize;
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                for t in RawTable::parse_parts(src, sep, chunk, &wanted) {
+                    let stop = t.is_err();
+                    // The caller stopped (an error in an earlier part): so does the reading.
+                    if tx.send(t).is_err() || stop {
+                        return;
+                    }
+                }
+            });
+            for t in rx {
+                let t = t?;
+                kept += t.rows;
+                if t.rows > 0 {
+                    each(t)?;
+                }
+            }
+            Ok::<(), Error>(())
+        })?;
+        if kept == 0 {
+            return Err(invalid(&src.path, None, None, "the file has a header but no data rows".into()));
+        }
+        Ok(())
+    }
+
+    /// The parts of a UTF-8 CSV file with separator `sep`, each of about `chunk` bytes, as text
+    /// tables of the `wanted` columns with the file's row numbers.
+    fn parse_parts<'a>(
+        src: &'a Source,
+        sep: u8,
+        chunk: usize,
+        wanted: &'a [(String, String)],
+    ) -> impl Iterator<Item = Result<RawTable>> + 'a {
         let io = |e: std::io::Error| Error::Read {
             path: src.path.clone(),
             source: PolarsError::IO { error: e.into(), msg: None },
         };
-        let mut parts = crate::source::CsvParts::open(&src.path, chunk).map_err(io)?;
         let file_len = std::fs::metadata(&src.path).map_or(0.0, |m| m.len() as f64);
-        let (mut first_row, mut kept) = (0usize, 0usize);
-        while let Some(bytes) = parts.next_part().map_err(io)? {
+        let mut parts = Some(crate::source::CsvParts::open(&src.path, chunk).map_err(io));
+        let mut first_row = 0usize;
+        std::iter::from_fn(move || {
+            let p = match parts.as_mut()? {
+                Ok(p) => p,
+                Err(_) => return parts.take().and_then(Result::err).map(Err),
+            };
+            let bytes = match p.next_part() {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => return None,
+                Err(e) => {
+                    parts = None;
+                    return Some(Err(io(e)));
+                }
+            };
             let part_len = bytes.len().max(1) as f64;
             let df = CsvReadOptions::default()
                 .with_has_header(true)
@@ -102,21 +150,19 @@ impl RawTable {
                 .finish();
             let df = match df {
                 Ok(df) => df,
-                Err(e) => return Err(csv_failure(src).unwrap_or(Error::Read { path: src.path.clone(), source: e })),
+                Err(e) => {
+                    parts = None;
+                    return Some(Err(csv_failure(src).unwrap_or(Error::Read { path: src.path.clone(), source: e })));
+                }
             };
             let height = df.height();
-            let mut t = RawTable::collect(src, df.lazy(), &wanted, first_row)?;
-            t.file_rows = first_row.max((height as f64 * file_len / part_len).ceil() as usize);
+            let t = RawTable::collect(src, df.lazy(), wanted, first_row).map(|mut t| {
+                t.file_rows = first_row.max((height as f64 * file_len / part_len).ceil() as usize);
+                t
+            });
             first_row += height;
-            kept += t.rows;
-            if t.rows > 0 {
-                each(t)?;
-            }
-        }
-        if kept == 0 {
-            return Err(invalid(&src.path, None, None, "the file has a header but no data rows".into()));
-        }
-        Ok(())
+            Some(t)
+        })
     }
 
     /// The frame of a table and its columns to read, as (contract name, name in the file): the
@@ -1896,6 +1942,20 @@ mod tests {
             for part in [1, 33, 500] {
                 assert_eq!(read(part), want, "purchase orders in parts of {part} bytes");
             }
+        }
+        // A row with a field too many stops the read with the same message, whatever the part.
+        let ragged = sales.replace("2024-05-05,S", "2024-05-05,extra,S");
+        let src = source("sales", &ragged);
+        let read = |part: usize| {
+            let (mut skus, mut rejected) = (Skus::default(), Vec::new());
+            read_sales_in_parts(&src, &mut skus, Details::Keep, &mut rejected, part)
+                .map(|s| s.len())
+                .map_err(|e| e.to_string())
+        };
+        let want = read(whole).unwrap_err();
+        assert!(want.contains("fields"), "{want}");
+        for part in [1, 40, 300] {
+            assert_eq!(read(part).unwrap_err(), want, "parts of {part} bytes");
         }
         let src = source("backorders", &backs);
         let read = |part: usize| {
