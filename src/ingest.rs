@@ -49,6 +49,8 @@ struct RawTable {
     first_row: usize,
     /// About how many rows the whole file has (to size what is built from it).
     file_rows: usize,
+    /// Rows read, blank ones included.
+    read_rows: usize,
     cols: HashMap<String, StringChunked>,
     /// The file's 1-based data row of each row kept, when blank rows were left out.
     row_no: Option<Vec<usize>>,
@@ -80,17 +82,24 @@ impl RawTable {
         chunk: usize,
         mut each: impl FnMut(RawTable) -> Result<()>,
     ) -> Result<()> {
-        let sep = match crate::source::utf8_csv_separator(src)? {
-            Some(sep) if std::fs::metadata(&src.path).is_ok_and(|m| m.len() as usize > chunk) => sep,
-            _ => return each(RawTable::read(src, required, optional)?),
-        };
-        let (_, wanted) = RawTable::columns(src, required, optional)?;
+        let file_len = std::fs::metadata(&src.path).map_or(0, |m| m.len() as usize);
+        let sep = crate::source::utf8_csv_separator(src)?;
+        // Parquet is read in slices of rows whatever its size: it compresses several times over.
+        let parquet = src.format == Format::Parquet;
+        if !parquet && (file_len <= chunk || sep.is_none()) {
+            return each(RawTable::read(src, required, optional)?);
+        }
+        let (lf, wanted) = RawTable::columns(src, required, optional)?;
         // One thread reads and parses the parts, one part ahead of the caller converting them.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RawTable>>(1);
         let mut kept = 0usize;
         std::thread::scope(|scope| {
             scope.spawn(move || {
-                for t in RawTable::parse_parts(src, sep, chunk, &wanted) {
+                let parts: Box<dyn Iterator<Item = Result<RawTable>>> = match sep {
+                    Some(sep) => Box::new(RawTable::parse_parts(src, sep, chunk, &wanted)),
+                    None => Box::new(RawTable::slice_parts(src, lf, chunk, &wanted)),
+                };
+                for t in parts {
                     let stop = t.is_err();
                     // The caller stopped (an error in an earlier part): so does the reading.
                     if tx.send(t).is_err() || stop {
@@ -161,6 +170,51 @@ impl RawTable {
                 t
             });
             first_row += height;
+            Some(t)
+        })
+    }
+
+    /// The parts of a Parquet file (`lf`, its scan) as slices of about `chunk / 64` rows, as
+    /// text tables of the `wanted` columns with the file's row numbers.
+    fn slice_parts<'a>(
+        src: &'a Source,
+        lf: LazyFrame,
+        chunk: usize,
+        wanted: &'a [(String, String)],
+    ) -> impl Iterator<Item = Result<RawTable>> + 'a {
+        let read_err = |e| Error::Read { path: src.path.clone(), source: e };
+        // The row count comes from the file's metadata.
+        let total = lf
+            .clone()
+            .select([len()])
+            .collect()
+            .map_err(read_err)
+            .and_then(|df| df.column("len").and_then(|c| c.get(0)).map_err(read_err).map(|v| v.extract::<usize>()));
+        let (total, mut failed) = match total {
+            Ok(n) => (n.unwrap_or(0), None),
+            Err(e) => (0, Some(e)),
+        };
+        // Parquet compresses several times over: a slice holds as many rows as `chunk` bytes of
+        // CSV would (about 64 bytes a row), not `chunk` bytes of the file.
+        let rows = (chunk / 64).max(1);
+        let mut first_row = 0usize;
+        std::iter::from_fn(move || {
+            if let Some(e) = failed.take() {
+                first_row = total;
+                return Some(Err(e));
+            }
+            if first_row >= total {
+                return None;
+            }
+            let part = lf.clone().slice(first_row as i64, rows as IdxSize);
+            let t = RawTable::collect(src, part, wanted, first_row).map(|mut t| {
+                t.file_rows = total;
+                t
+            });
+            first_row = match &t {
+                Ok(t) if t.read_rows > 0 => first_row + t.read_rows,
+                _ => total,
+            };
             Some(t)
         })
     }
@@ -315,6 +369,7 @@ impl RawTable {
             rows: df.height(),
             first_row,
             file_rows: df.height(),
+            read_rows: df.height(),
             cols,
             row_no: None,
             null_values: src.spec.null_values.iter().map(|v| v.trim().to_string()).collect(),
@@ -1965,6 +2020,43 @@ mod tests {
         let want = read(whole).unwrap();
         assert_eq!(want.len(), 60);
         assert_eq!(read(45).unwrap(), want);
+    }
+
+    /// A Parquet file read in slices of rows reads as the whole file.
+    #[test]
+    fn a_parquet_file_read_in_slices_reads_as_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = crate::generate::GenSettings {
+            skus: 12,
+            weeks: 30,
+            seed: 3,
+            format: Format::Parquet,
+            locations: 2,
+            ..Default::default()
+        };
+        crate::generate::generate(&g, dir.path()).unwrap();
+        let src = |name: &str| Source::plain(name, &dir.path().join(format!("{name}.parquet")), Format::Parquet);
+        let whole = usize::MAX / 2;
+        let sales = |part: usize| {
+            let (mut skus, mut rejected) = (Skus::default(), Vec::new());
+            let s = read_sales_in_parts(&src("sales"), &mut skus, Details::Keep, &mut rejected, part).unwrap();
+            (s.sku, s.date, s.qty, s.order_id, s.unit_price, skus.names)
+        };
+        let want = sales(whole);
+        assert!(want.0.len() > 100, "{} lines", want.0.len());
+        for part in [1, 500, 3000] {
+            assert_eq!(sales(part), want, "sales in slices of {} rows", part / 64);
+        }
+        let pos = |part: usize| {
+            let (mut skus, mut rejected) = (Skus::default(), Vec::new());
+            read_purchase_orders_in_parts(&src("purchase_orders"), &mut skus, &mut rejected, part).unwrap()
+        };
+        assert_eq!(pos(700), pos(whole));
+        let backs = |part: usize| {
+            let (mut skus, mut rejected) = (Skus::default(), Vec::new());
+            read_backorders_in_parts(&src("backorders"), &mut skus, &mut rejected, part).unwrap()
+        };
+        assert_eq!(backs(300), backs(whole));
     }
 
     #[test]
