@@ -73,8 +73,9 @@ impl RawTable {
     }
 
     /// [`RawTable::read`] a part at a time: a UTF-8 CSV file larger than `chunk` bytes is read
-    /// in parts of about that size, cut between records, so that only one part's text is held
-    /// at once; rows keep the file's numbers. Other files are read whole, as one part.
+    /// in parts of about that size, cut between records, and a Parquet file in slices of about
+    /// `chunk / 64` rows, so that only a part's text or two are held at once; rows keep the
+    /// file's numbers. Other files are read whole, as one part.
     fn read_parts(
         src: &Source,
         required: &[&str],
@@ -164,12 +165,11 @@ impl RawTable {
                     return Some(Err(csv_failure(src).unwrap_or(Error::Read { path: src.path.clone(), source: e })));
                 }
             };
-            let height = df.height();
             let t = RawTable::collect(src, df.lazy(), wanted, first_row).map(|mut t| {
-                t.file_rows = first_row.max((height as f64 * file_len / part_len).ceil() as usize);
+                t.file_rows = first_row.max((t.read_rows as f64 * file_len / part_len).ceil() as usize);
                 t
             });
-            first_row += height;
+            first_row += t.as_ref().map_or(0, |t| t.read_rows);
             Some(t)
         })
     }
