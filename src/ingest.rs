@@ -1038,7 +1038,7 @@ impl Dataset {
             (true, false) => Details::Keep,
             (true, true) => Details::Check,
         };
-        ds.sales = read_sales_in_parts(&src, &mut ds.skus, details, &mut ds.rejected, PART_BYTES)?;
+        ds.sales = read_sales(&src, &mut ds.skus, details, &mut ds.rejected)?;
         ds.rows.push((src.file_name(), ds.sales.len()));
         if what.backorders {
             if let Some(src) = locate(dir, "backorders", files)? {
@@ -1378,9 +1378,8 @@ pub enum Details {
     Keep,
 }
 
-/// Reads the sales file, with order ids and prices when `details`.
-pub fn read_sales(src: &Source, skus: &mut Skus, details: bool, rejected: &mut Vec<Rejected>) -> Result<Sales> {
-    let details = if details { Details::Keep } else { Details::None };
+/// Reads the sales file, with order ids and prices as `details` says.
+pub fn read_sales(src: &Source, skus: &mut Skus, details: Details, rejected: &mut Vec<Rejected>) -> Result<Sales> {
     read_sales_in_parts(src, skus, details, rejected, PART_BYTES)
 }
 

@@ -547,15 +547,20 @@ fn a_new_item_borrows_its_like_items_forecast_and_a_bad_like_is_named() {
     assert_names(&msg, &["items.csv", "row 2", "column `like_sku`", "`ZZ`"]);
 }
 
-#[test]
-fn every_sku_location_pair_is_planned_on_its_own() {
-    let t = tempfile::tempdir().unwrap();
+/// Sales of SKU `A`, 10 a week at North and 2 at South, for `weeks` weeks from January 2024.
+fn north_and_south_sales(weeks: u64) -> String {
     let mut sales = String::from("date,sku,qty,location\n");
-    for w in 0..12 {
+    for w in 0..weeks {
         let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(7 * w + 2);
         sales.push_str(&format!("{day},A,10,North\n{day},A,2,South\n"));
     }
-    write(t.path(), "sales.csv", &sales);
+    sales
+}
+
+#[test]
+fn every_sku_location_pair_is_planned_on_its_own() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "sales.csv", &north_and_south_sales(12));
     write(t.path(), "items.csv", "sku,supplier,unit_cost,lead_time_days,moq,order_multiple\nA,ACME,2,14,,\n");
     write(t.path(), "inventory.csv", "sku,location,on_hand\nA,North,5\nA,South,40\nA,Nowhere,3\n");
     let out = t.path().join("o");
@@ -613,12 +618,7 @@ fn kpis_per_location() {
 fn a_new_item_at_a_location_borrows_its_like_item_there() {
     let t = tempfile::tempdir().unwrap();
     // A sells 10 a week at North and 2 at South; N is new, stocked at North only.
-    let mut sales = String::from("date,sku,qty,location\n");
-    for w in 0..10 {
-        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(7 * w + 2);
-        sales.push_str(&format!("{day},A,10,North\n{day},A,2,South\n"));
-    }
-    write(t.path(), "sales.csv", &sales);
+    write(t.path(), "sales.csv", &north_and_south_sales(10));
     write(
         t.path(),
         "items.csv",
