@@ -3,9 +3,10 @@
 //! cancelled backorders, forecast accuracy by rolling origin, inventory turnover, and supplier
 //! on-time rate and lead-time adherence.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::NaiveDate;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::forecast::Calibration;
@@ -104,27 +105,38 @@ pub fn compute(
     let backs: Vec<&crate::ingest::Backorder> = ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect();
     // Which orders had a backordered line: by order id when both files have one, else by
     // SKU and date.
-    let back_ids: HashSet<&str> = backs.iter().filter_map(|b| b.order_id.as_deref()).collect();
+    let back_ids: FxHashSet<&str> = backs.iter().filter_map(|b| b.order_id.as_deref()).collect();
     let back_keys: HashSet<(u32, NaiveDate)> =
         backs.iter().filter(|b| b.order_id.is_none()).map(|b| (b.sku, b.date)).collect();
     // Orders: by order id when the sales have one, else each line is an order. Per order id:
     // its first date and whether any line was backordered.
     let ids = sales.order_id.as_ref();
-    let id_backordered: Vec<bool> = ids.map_or_else(Vec::new, |o| o.names().map(|n| back_ids.contains(n)).collect());
+    let id_backordered: Vec<bool> = match ids {
+        Some(o) if !back_ids.is_empty() => o.names().map(|n| back_ids.contains(n)).collect(),
+        Some(o) => vec![false; o.len()],
+        None => Vec::new(),
+    };
     let mut by_id: Vec<Option<(NaiveDate, bool)>> = vec![None; id_backordered.len()];
-    let mut per: HashMap<i64, OrderCounts> = HashMap::new();
-    let mut units: HashMap<i64, (f64, f64)> = HashMap::new();
+    let mut per: FxHashMap<i64, OrderCounts> = FxHashMap::default();
+    let mut units: FxHashMap<i64, (f64, f64)> = FxHashMap::default();
     // With locations: orders, backordered orders and units per location.
     let location = |sku: u32| crate::ingest::split_key(ds.skus.name(sku)).1;
+    let locations: Vec<&str> = (0..ds.skus.len() as u32).map(location).collect();
     let mut at: std::collections::BTreeMap<&str, AtLocation> = Default::default();
+    // Lines of one day fall in one period: the last day's period is kept.
+    let mut day = (NaiveDate::MIN, 0i64);
     for i in 0..sales.len() {
         let d = sales.date[i];
         if !inside(d) {
             continue;
         }
+        if d != day.0 {
+            day = (d, period.index(d));
+        }
         let id = ids.map_or(OrderIds::NONE, |o| o.line[i]);
-        let hit = (id != OrderIds::NONE && id_backordered[id as usize]) || back_keys.contains(&(sales.sku[i], d));
-        let loc = location(sales.sku[i]);
+        let hit = (id != OrderIds::NONE && id_backordered[id as usize])
+            || !back_keys.is_empty() && back_keys.contains(&(sales.sku[i], d));
+        let loc = locations[sales.sku[i] as usize];
         if !loc.is_empty() {
             // Order ids and line numbers apart: a line without an id is an order of its own.
             let key = if id == OrderIds::NONE { LINE | i as u64 } else { u64::from(id) };
@@ -136,7 +148,7 @@ pub fn compute(
             e.units += sales.qty[i];
         }
         if id == OrderIds::NONE {
-            let c = per.entry(period.index(d)).or_default();
+            let c = per.entry(day.1).or_default();
             c.orders += 1;
             c.backordered_orders += usize::from(hit);
         } else {
@@ -144,7 +156,7 @@ pub fn compute(
             e.0 = e.0.min(d);
             e.1 |= hit;
         }
-        units.entry(period.index(d)).or_default().0 += sales.qty[i];
+        units.entry(day.1).or_default().0 += sales.qty[i];
     }
     for b in &backs {
         let loc = location(b.sku);
@@ -231,9 +243,11 @@ pub fn compute(
         let last = sales.date.iter().filter(|d| inside(**d)).max().copied();
         if let Some(last) = last {
             let start = crate::period::add_days(last, -364);
+            let cost: Vec<f64> =
+                (0..ds.skus.len() as u32).map(|s| items.get(&s).map_or(0.0, |it| it.unit_cost)).collect();
             let cogs: f64 = (0..sales.len())
                 .filter(|&i| sales.date[i] >= start && sales.date[i] <= last)
-                .map(|i| sales.qty[i] * items.get(&sales.sku[i]).map_or(0.0, |it| it.unit_cost))
+                .map(|i| sales.qty[i] * cost[sales.sku[i] as usize])
                 .sum();
             let stock: f64 = inv.iter().map(|(s, q)| q * items.get(s).map_or(0.0, |it| it.unit_cost)).sum();
             if stock > 0.0 {

@@ -16,9 +16,10 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::engine::{DrawLtd, Ltd, NormalLtd};
-use crate::forecast::dist::{DemandDist, Hurdle};
+use crate::forecast::dist::{DemandDist, Hurdle, Sampler};
 use crate::forecast::{DemandClass, Forecasts};
 use crate::leadtime::LeadTime;
 
@@ -42,44 +43,19 @@ pub struct Spec {
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// Demand over `len` periods from period `from`, period `t` distributed as `dist(t)`: whole
+/// Demand over `len` periods from period `from`, period `t`'s drawn by `draw(t, rng)`: whole
 /// periods drawn, and the part `w` of the last one counted as its demand with probability `w`.
-fn span_of<R: Rng>(dist: impl Fn(usize) -> DemandDist, from: usize, len: f64, rng: &mut R) -> f64 {
+fn span_of<R: Rng>(draw: impl Fn(usize, &mut R) -> f64, from: usize, len: f64, rng: &mut R) -> f64 {
     let whole = len.max(0.0).floor() as usize;
-    let mut total: f64 = (0..whole).map(|k| dist(from + k).sample(rng)).sum();
+    let mut total: f64 = (0..whole).map(|k| draw(from + k, rng)).sum();
     let w = len - whole as f64;
     if w > 1e-9 {
-        let x = dist(from + whole).sample(rng);
+        let x = draw(from + whole, rng);
         if rng.gen_bool(w.min(1.0)) {
             total += x;
         }
     }
     total
-}
-
-/// [`span_of`] SKU `i`'s forecast from future period `from`.
-fn span<R: Rng>(fc: &Forecasts, i: usize, from: usize, len: f64, rng: &mut R) -> f64 {
-    span_of(|t| fc.period(i, t), from, len, rng)
-}
-
-/// Demand over `len` periods given that there is some (a draw of a non-zero period when tries
-/// run out).
-fn span_with_demand<R: Rng>(fc: &Forecasts, i: usize, from: usize, len: f64, rng: &mut R) -> f64 {
-    // One whole period of hurdle demand given that there is some: a demand size, drawn at once.
-    let d = fc.period(i, from);
-    if let (Some(h), true) = (d.hurdle, (len - 1.0).abs() < 1e-9) {
-        return DemandDist::intermittent(Hurdle { prob: 1.0, ..h }, d.discrete).sample(rng);
-    }
-    for _ in 0..64 {
-        let x = span(fc, i, from, len.max(1.0), rng);
-        if x > 0.0 {
-            return x;
-        }
-    }
-    match d.hurdle {
-        Some(h) => DemandDist::intermittent(Hurdle { prob: 1.0, ..h }, d.discrete).sample(rng),
-        None => d.mean.max(if d.discrete { 1.0 } else { 0.0 }),
-    }
 }
 
 /// One lead time in days: resampled from the receipts, or normal around the planned figures.
@@ -107,31 +83,92 @@ pub fn model(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) 
     Ltd::Normal(NormalLtd::from_rates(d, var_d.sqrt(), l, lt.sd / spec.pdays, spec.review, pi))
 }
 
+/// Each future period's distribution of one SKU made ready for draws ([`Sampler`]), and for a
+/// hurdle the same given that the period has demand. Periods past the horizon repeat the last.
+struct Tables {
+    period: Vec<Sampler>,
+    given: Vec<Option<Sampler>>,
+}
+
+impl Tables {
+    fn new(fc: &Forecasts, i: usize) -> Tables {
+        let n = fc.skus[i].mean.len();
+        Tables {
+            period: fc.samplers(i),
+            given: (0..n)
+                .map(|t| {
+                    let d = fc.period(i, t);
+                    d.hurdle.map(|h| Sampler::new(&DemandDist::intermittent(Hurdle { prob: 1.0, ..h }, d.discrete)))
+                })
+                .collect(),
+        }
+    }
+
+    fn at(&self, t: usize) -> &Sampler {
+        &self.period[t.min(self.period.len() - 1)]
+    }
+
+    /// [`span_of`] on the tables: with whole units, one number per whole period, and for a
+    /// part of the last one a number for its demand and one for whether it counts.
+    fn span<R: Rng>(&self, from: usize, len: f64, rng: &mut R) -> f64 {
+        span_of(|t, rng| self.at(t).sample(rng), from, len, rng)
+    }
+
+    /// Demand over `len` periods from `from` given that there is some: one whole period of
+    /// hurdle demand is a demand size, drawn at once; otherwise spans are drawn until one has
+    /// demand (a draw of a non-zero period when tries run out).
+    fn span_with_demand<R: Rng>(&self, fc: &Forecasts, i: usize, from: usize, len: f64, rng: &mut R) -> f64 {
+        let given = &self.given[from.min(self.given.len() - 1)];
+        if let (Some(g), true) = (given, (len - 1.0).abs() < 1e-9) {
+            return g.sample(rng);
+        }
+        for _ in 0..64 {
+            let x = self.span(from, len.max(1.0), rng);
+            if x > 0.0 {
+                return x;
+            }
+        }
+        match given {
+            Some(g) => g.sample(rng),
+            None => {
+                let d = fc.period(i, from);
+                d.mean.max(if d.discrete { 1.0 } else { 0.0 })
+            }
+        }
+    }
+}
+
+/// The random numbers of part `part` of draw `j`: a stream of its own, so the same draw sees
+/// the same numbers whatever the target or lead time.
+fn part_rng(seed: u64, j: u64, part: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed ^ (4 * j + part).wrapping_mul(GOLDEN))
+}
+
 fn draws(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) -> DrawLtd {
     let n = spec.sims.max(1);
+    let tables = Tables::new(fc, i);
     let (mut lead, mut protect, mut cycle) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for j in 0..n as u64 {
-        // One seed per draw and one stream per part of it (the lead time, its demand, the
-        // review period's, the review period's given demand): the same draw sees the same
-        // numbers whatever the target or lead time, and a longer lead time only adds demand at
-        // the end of its part, so levels move monotonically with both.
-        let base = ChaCha8Rng::seed_from_u64(spec.seed ^ j.wrapping_mul(GOLDEN));
-        let stream = |k: u64| {
-            let mut r = base.clone();
-            r.set_stream(k);
-            r
-        };
-        let lp = lead_days(lt, &mut stream(0)) / spec.pdays;
-        let a = span(fc, i, from, lp, &mut stream(1));
+        // One stream per part of a draw (the lead time, its demand, the review period's, the
+        // review period's given demand), and one number per period drawn: a longer lead time
+        // only adds demand at the end of its part, so levels move monotonically with both the
+        // target and the lead time.
+        let lp = lead_days(lt, &mut part_rng(spec.seed, j, 0)) / spec.pdays;
+        let a = tables.span(from, lp, &mut part_rng(spec.seed, j, 1));
         let after = from + lp.floor() as usize;
-        let b = span(fc, i, after, spec.review, &mut stream(2));
-        let b_given = if spec.review > 0.0 { span_with_demand(fc, i, after, spec.review, &mut stream(3)) } else { 0.0 };
+        let b = tables.span(after, spec.review, &mut part_rng(spec.seed, j, 2));
+        let b_given = if spec.review > 0.0 {
+            tables.span_with_demand(fc, i, after, spec.review, &mut part_rng(spec.seed, j, 3))
+        } else {
+            0.0
+        };
         lead.push(a);
         protect.push(a + b);
         cycle.push(a + b_given);
     }
     for v in [&mut lead, &mut protect, &mut cycle] {
-        v.sort_by(f64::total_cmp);
+        // Equal values are the same bits: an unstable sort gives the same order.
+        v.sort_unstable_by(f64::total_cmp);
     }
     DrawLtd { lead, protect, cycle, review_demand: fc.over(i, from, spec.review).mean }
 }
@@ -252,6 +289,9 @@ fn pits(fc: &Forecasts, i: usize, lt: &LeadTime, review: f64, pdays: f64, seed: 
         Some((pr, m, v)) => DemandDist::intermittent(Hurdle::with_mean(fcast(t), pr, m, v, f.discrete), f.discrete),
         None => DemandDist::new(fcast(t), h.var, f.discrete),
     };
+    let samplers: Vec<Sampler> =
+        if draws_method { (0..w).map(|t| Sampler::new(&dist(t))).collect() } else { Vec::new() };
+    let draw = |t: usize, rng: &mut ChaCha8Rng| samplers[t.min(w - 1)].sample(rng);
     let actual = |start: usize, len: usize| -> f64 { h.actual[start..start + len].iter().map(|x| *x as f64).sum() };
     let normal = |start: usize| -> NormalLtd {
         let whole = p.floor() as usize;
@@ -266,7 +306,7 @@ fn pits(fc: &Forecasts, i: usize, lt: &LeadTime, review: f64, pdays: f64, seed: 
         let realized = ((lead_days(lt, rng) / pdays + review).round() as usize).clamp(1, w - start);
         let a = actual(start, realized);
         out.push(if draws_method {
-            draw_pit(a, 400, || span_of(dist, start, lead_days(lt, rng) / pdays + review, rng))
+            draw_pit(a, 400, || span_of(draw, start, lead_days(lt, rng) / pdays + review, rng))
         } else {
             let n = normal(start);
             normal_pit(a, n.protect.0, n.protect.1)

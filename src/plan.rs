@@ -290,13 +290,13 @@ struct Context<'a> {
     set: &'a SeriesSet,
     settings: &'a Settings,
     as_of: NaiveDate,
-    onord: HashMap<u32, f64>,
-    backs: HashMap<u32, f64>,
-    sched: HashMap<u32, Vec<Incoming>>,
-    prior: Prior,
-    abc: HashMap<u32, char>,
+    onord: &'a HashMap<u32, f64>,
+    backs: &'a HashMap<u32, f64>,
+    sched: &'a HashMap<u32, Vec<Incoming>>,
+    prior: &'a Prior,
+    abc: &'a HashMap<u32, char>,
     lead_times: &'a LeadTimes,
-    levels: LevelMap,
+    levels: &'a LevelMap,
     tweak: Tweak<'a>,
 }
 
@@ -425,7 +425,7 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
     let ltd = ltd::model(c.fc, i, 0, lt, &spec);
     let method = if matches!(ltd, Ltd::Draws(_)) { "bootstrap" } else { "normal" };
     let xyz = xyz_class(recent(c.set, sku));
-    let (lv, level) = calibrated_levels(&ltd, rule, &cons, target, &c.levels, f.class, &xyz.to_string());
+    let (lv, level) = calibrated_levels(&ltd, rule, &cons, target, c.levels, f.class, &xyz.to_string());
 
     // Today's order: the engine's rule at today's position.
     let qty = engine::order(position, lv.reorder_point, lv.order_up_to, lv.shape, lv.cycle_qty, &cons);
@@ -455,7 +455,7 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
             position,
             no_history: f.model == "none",
         },
-        &c.prior,
+        c.prior,
     );
     let (stockout_risk, risk_score) = risk::written(ln_risk);
 
@@ -827,6 +827,64 @@ impl Part<'static> {
     pub const ALL: Part<'static> = Part { tweak: &|_| {}, keep: &|_| true, learned: None, done: &|_, _| {} };
 }
 
+/// What planning a part of the portfolio starts from, whatever its targets: the kept items,
+/// their lead times (suppliers' from every receipt), what is on order, open backorders,
+/// scheduled receipts and what the portfolio taught.
+pub struct Basis {
+    /// The kept items, when not every item is kept.
+    sample: Option<HashMap<u32, Item>>,
+    lead_times: LeadTimes,
+    onord: HashMap<u32, f64>,
+    backs: HashMap<u32, f64>,
+    sched: HashMap<u32, Vec<Incoming>>,
+    learned: Learned,
+}
+
+impl Basis {
+    /// The basis of the items `keep` holds; `learned` as in [`Part`]. What it learns depends
+    /// on the settings' period, review, policy, seed and ABC cuts, not on service targets.
+    /// `lead_times`, when given, are the kept items' as [`lead_times`] measures them at `as_of`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ds: &Dataset,
+        fc: &Forecasts,
+        set: &SeriesSet,
+        settings: &Settings,
+        as_of: NaiveDate,
+        keep: &(dyn Fn(u32) -> bool + Sync),
+        learned: Option<&Learned>,
+        lead_times: Option<LeadTimes>,
+    ) -> Basis {
+        let empty = HashMap::new();
+        let all = ds.items.as_ref().unwrap_or(&empty);
+        let sample: Option<HashMap<u32, Item>> = all
+            .keys()
+            .any(|k| !keep(*k))
+            .then(|| all.iter().filter(|x| keep(*x.0)).map(|(k, v)| (*k, v.clone())).collect());
+        let items = sample.as_ref().unwrap_or(all);
+        let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
+        let lts = lead_times.unwrap_or_else(|| crate::leadtime::lead_times(items, pos, as_of));
+        let learned = match learned {
+            Some(l) => l.clone(),
+            None => learn_from(ds, fc, set, settings, items, &lts, keep),
+        };
+        let sched = scheduled_receipts(
+            pos,
+            as_of,
+            |s| lts.sku.get(&s).map_or((0.0, 0.0), |x| (x.1.mean, x.1.sd)),
+            |sup| lts.supplier.get(sup),
+        );
+        Basis {
+            sample,
+            onord: on_order(pos, as_of),
+            backs: open_backorders(ds.backorders.as_deref().unwrap_or(&[]), as_of),
+            sched,
+            lead_times: lts,
+            learned,
+        }
+    }
+}
+
 /// Plans the items of `part`. Suppliers' lead times always come from every receipt.
 pub fn plan_some(
     ds: &Dataset,
@@ -836,39 +894,58 @@ pub fn plan_some(
     as_of: NaiveDate,
     part: Part,
 ) -> Plan {
-    let Part { tweak, keep, learned, done } = part;
+    plan_some_with(ds, fc, set, settings, as_of, part, None)
+}
+
+/// [`plan_some`] with the kept items' lead times when they are already measured.
+pub fn plan_some_with(
+    ds: &Dataset,
+    fc: &Forecasts,
+    set: &SeriesSet,
+    settings: &Settings,
+    as_of: NaiveDate,
+    part: Part,
+    lead_times: Option<LeadTimes>,
+) -> Plan {
+    let basis = Basis::new(ds, fc, set, settings, as_of, part.keep, part.learned, lead_times);
+    let (rows, by_period, projections) = plan_on(ds, fc, set, settings, as_of, &basis, part);
+    let mut warnings = basis.lead_times.warnings.clone();
+    let no_history = rows.iter().filter(|r| r.model == "none").count();
+    if no_history > 0 {
+        warnings.push(format!("{no_history} item(s) have no sales before the as-of date: demand taken as 0"));
+    }
+    let Basis { lead_times, sched: incoming, learned, .. } = basis;
+    Plan { rows, by_period, projections, lead_times, levels: learned.levels, incoming, warnings }
+}
+
+/// Rows, time-phased rows and projections of the items of `part` (its `learned` is the
+/// basis's), planned on `basis`.
+#[allow(clippy::type_complexity)]
+pub fn plan_on(
+    ds: &Dataset,
+    fc: &Forecasts,
+    set: &SeriesSet,
+    settings: &Settings,
+    as_of: NaiveDate,
+    basis: &Basis,
+    part: Part,
+) -> (Vec<PlanRow>, Vec<PeriodRow>, Vec<Vec<ProjectedPeriod>>) {
+    let Part { tweak, keep, done, .. } = part;
     let empty = HashMap::new();
-    let all = ds.items.as_ref().unwrap_or(&empty);
-    // Only the kept items are planned: their lead times (suppliers' from every receipt).
-    let sample: Option<HashMap<u32, Item>> = all
-        .keys()
-        .any(|k| !keep(*k))
-        .then(|| all.iter().filter(|x| keep(*x.0)).map(|(k, v)| (*k, v.clone())).collect());
-    let items = sample.as_ref().unwrap_or(all);
-    let pos = ds.purchase_orders.as_deref().unwrap_or(&[]);
-    let lts = lead_times(items, pos, as_of);
-    let Learned { abc, levels, prior } = match learned {
-        Some(l) => l.clone(),
-        None => learn_from(ds, fc, set, settings, items, &lts, keep),
-    };
+    let items = basis.sample.as_ref().unwrap_or(ds.items.as_ref().unwrap_or(&empty));
     let ctx = Context {
         ds,
         fc,
         set,
         settings,
         as_of,
-        onord: on_order(pos, as_of),
-        backs: open_backorders(ds.backorders.as_deref().unwrap_or(&[]), as_of),
-        sched: scheduled_receipts(
-            pos,
-            as_of,
-            |s| lts.sku.get(&s).map_or((0.0, 0.0), |x| (x.1.mean, x.1.sd)),
-            |sup| lts.supplier.get(sup),
-        ),
-        prior,
-        abc,
-        lead_times: &lts,
-        levels,
+        onord: &basis.onord,
+        backs: &basis.backs,
+        sched: &basis.sched,
+        prior: &basis.learned.prior,
+        abc: &basis.learned.abc,
+        lead_times: &basis.lead_times,
+        levels: &basis.learned.levels,
         tweak,
     };
     let mut skus: Vec<(&u32, &Item)> = items.iter().filter(|x| keep(*x.0)).collect();
@@ -893,13 +970,7 @@ pub fn plan_some(
         by_period.extend(p);
         projections.push(j);
     }
-    let mut warnings = lts.warnings.clone();
-    let no_history = rows.iter().filter(|r| r.model == "none").count();
-    if no_history > 0 {
-        warnings.push(format!("{no_history} item(s) have no sales before the as-of date: demand taken as 0"));
-    }
-    let Context { levels, sched: incoming, .. } = ctx;
-    Plan { rows, by_period, projections, lead_times: lts, levels, incoming, warnings }
+    (rows, by_period, projections)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `replen plan`: the weekly job. Forecast, plan every item, write the tables, KPIs, charts
 //! and the report (with the config file's what-if scenarios, when it has any).
 
+use super::alerts::FollowUps;
 use super::*;
 use crate::alerts::Severity;
 use crate::ingest::split_key;
@@ -203,17 +204,16 @@ pub(super) fn po_summary_table(orders: &[PoLine]) -> Table {
 
 /// Writes the tables of every item of a plan (`skus`, sorted, those with a forecast written):
 /// forecasts, models, policy, levels by period, lead times, the PO summary and the proposals.
-/// Returns the files and the proposal lines, by supplier and SKU.
-pub(super) fn write_plan_files<'p>(
+/// Returns the files.
+pub(super) fn write_plan_files(
     ds: &Dataset,
     f: &Forecasts,
-    p: &'p Plan,
+    p: &Plan,
     skus: &[u32],
     out: &Path,
-) -> Result<(Vec<PathBuf>, Vec<&'p PlanRow>)> {
+) -> Result<Vec<PathBuf>> {
     let all: Vec<&PlanRow> = p.rows.iter().collect();
-    let mut orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
-    orders.sort_by(|a, b| a.supplier.cmp(&b.supplier).then(a.sku.cmp(&b.sku)));
+    let orders = proposal_rows(p);
     let files: Vec<PathBuf> = PLAN_FILES.iter().map(|n| out.join(n)).collect();
     write_forecast(ds, f, skus, &files[0])?;
     write_models(ds, f, skus, &files[1])?;
@@ -223,7 +223,14 @@ pub(super) fn write_plan_files<'p>(
     let pos: Vec<PoLine> = orders.iter().map(|r| PoLine::of(r)).collect();
     write_csv(po_summary_table(&pos), &files[5])?;
     write_csv(plan_table(&orders), &files[6])?;
-    Ok((files, orders))
+    Ok(files)
+}
+
+/// The proposal lines (rows with an order), by supplier and SKU.
+pub(super) fn proposal_rows(p: &Plan) -> Vec<&PlanRow> {
+    let mut orders: Vec<&PlanRow> = p.rows.iter().filter(|r| r.order_qty > 0.0).collect();
+    orders.sort_by(|a, b| a.supplier.cmp(&b.supplier).then(a.sku.cmp(&b.sku)));
+    orders
 }
 
 /// The tables [`write_plan_files`] writes, in order.
@@ -251,13 +258,15 @@ pub(super) fn curve(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: Nai
     let step = n.div_ceil(CURVE_SAMPLE).max(1);
     let kept: std::collections::HashSet<u32> = all.rows.iter().step_by(step).map(|r| r.sku_index).collect();
     let scale = if kept.is_empty() { 1.0 } else { n as f64 / kept.len() as f64 };
+    let part = Part { keep: &|k| kept.contains(&k), ..Part::ALL };
+    // Targets do not change what the sample's plans start from: it is made once.
+    let basis = crate::plan::Basis::new(ds, &f.fc, &f.set, settings, as_of, part.keep, None, None);
     CURVE
         .iter()
         .map(|&t| {
             let s = Settings { service_level: Some(t), service_measure: ServiceMeasure::Cycle, ..settings.clone() };
-            let part = Part { keep: &|k| kept.contains(&k), ..Part::ALL };
-            let p = crate::plan::plan_some(ds, &f.fc, &f.set, &s, as_of, part);
-            let mut point = trade_off(&format!("{:.0}%", t * 100.0), &p);
+            let (rows, _, _) = crate::plan::plan_on(ds, &f.fc, &f.set, &s, as_of, &basis, part);
+            let mut point = trade_off(&format!("{:.0}%", t * 100.0), &rows);
             point.service = t;
             point.safety_stock_value *= scale;
             point.avg_inventory_value *= scale;
@@ -267,11 +276,11 @@ pub(super) fn curve(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: Nai
 }
 
 /// The plan's totals as a trade-off point.
-pub fn trade_off(label: &str, p: &Plan) -> TradeOff {
-    let demand: f64 = p.rows.iter().map(|r| r.demand_per_period).sum();
+pub fn trade_off(label: &str, rows: &[PlanRow]) -> TradeOff {
+    let demand: f64 = rows.iter().map(|r| r.demand_per_period).sum();
     let w = |f: &dyn Fn(&PlanRow) -> f64| {
         if demand > 0.0 {
-            p.rows.iter().map(|r| f(r) * r.demand_per_period).sum::<f64>() / demand
+            rows.iter().map(|r| f(r) * r.demand_per_period).sum::<f64>() / demand
         } else {
             1.0
         }
@@ -279,9 +288,9 @@ pub fn trade_off(label: &str, p: &Plan) -> TradeOff {
     TradeOff {
         label: label.into(),
         service: w(&|r| r.expected_cycle_service),
-        safety_stock_value: p.rows.iter().map(|r| r.safety_stock_value).sum(),
+        safety_stock_value: rows.iter().map(|r| r.safety_stock_value).sum(),
         fill_rate: w(&|r| r.expected_fill_rate),
-        avg_inventory_value: p.rows.iter().map(|r| (r.safety_stock + r.cycle_qty / 2.0) * r.unit_cost).sum(),
+        avg_inventory_value: rows.iter().map(|r| (r.safety_stock + r.cycle_qty / 2.0) * r.unit_cost).sum(),
     }
 }
 
@@ -315,7 +324,8 @@ pub(super) fn read_and_plan(o: &RunOptions, accuracy: bool) -> Result<(Dataset, 
     ds.release_sales_lines();
     o.progress.stage("planning");
     let done = |n, total| o.progress.items(n, total);
-    let p = crate::plan::plan_some(&ds, &f.fc, &f.set, &o.settings, as_of, Part { done: &done, ..Part::ALL });
+    let part = Part { done: &done, ..Part::ALL };
+    let p = crate::plan::plan_some_with(&ds, &f.fc, &f.set, &o.settings, as_of, part, Some(lts));
     Ok((ds, as_of, f, k, p))
 }
 
@@ -324,69 +334,106 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     let mut warnings = ds.warnings.clone();
     warnings.extend(date_warnings(o, &ds, as_of));
     warnings.extend(p.warnings.iter().cloned());
-    let items = ds.items.as_ref();
-    let skus = sorted_skus(&ds, |s| items.is_some_and(|i| i.contains_key(&s)));
-    let (files, orders) = write_plan_files(&ds, &f, &p, &skus, &o.out)?;
-    let mut files = files;
-    let pos: Vec<PoLine> = orders.iter().map(|r| PoLine::of(r)).collect();
-    files.extend(write_kpis(&k, &o.out, as_of)?);
     o.progress.stage("backorders and alerts");
     let fu = follow_ups(&ds, &p, &k, &o.settings, as_of, None);
-    for (t, name) in [(eta_table(&ds, &fu.etas), "backorder_eta.csv"), (alert_table(&fu.alerts), "alerts.csv")] {
+    // The workbook a planner approves the proposals in. Writing it is long and single-threaded
+    // (mostly compression), so it is written on a thread of its own while the tables, the
+    // trade-off curve and the report are made.
+    let book = o.out.join("proposals.xlsx");
+    let (files, checked) = std::thread::scope(|scope| {
+        let workbook = scope.spawn(|| {
+            let orders = proposal_rows(&p);
+            let pos: Vec<PoLine> = orders.iter().map(|r| PoLine::of(r)).collect();
+            let sheets = vec![
+                ("proposals", plan_table(&orders)),
+                ("po_summary", po_summary_table(&pos)),
+                ("alerts", alert_table(&fu.alerts)),
+            ];
+            write_xlsx(sheets, &book)
+        });
+        let rest = write_the_rest(o, scenarios, &ds, as_of, &f, &k, &p, &fu, &book);
+        let written = workbook.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        written.and(rest)
+    })?;
+    let orders = proposal_rows(&p);
+    Ok(PlanSummary {
+        as_of,
+        skus: p.rows.len(),
+        lines: orders.len(),
+        order_value: orders.iter().map(|r| r.order_value).sum(),
+        files,
+        calibration: format!("{}\n{}", calibration_note(&f), levels_note(&p)),
+        warnings,
+        alerts: by_severity(&fu.alerts),
+        risk: checked,
+    })
+}
+
+/// What `plan` writes besides the workbook (`book`, listed in its place): the tables, KPIs,
+/// backorder ETAs, alerts, the stockout-risk check, the what-if scenarios and the report.
+/// Returns the files and the risk check.
+#[allow(clippy::too_many_arguments)]
+fn write_the_rest(
+    o: &RunOptions,
+    scenarios: &[Scenario],
+    ds: &Dataset,
+    as_of: NaiveDate,
+    f: &Forecasts,
+    k: &Kpis,
+    p: &Plan,
+    fu: &FollowUps,
+    book: &Path,
+) -> Result<(Vec<PathBuf>, Option<crate::risk::RiskCheck>)> {
+    o.progress.stage("writing tables");
+    let items = ds.items.as_ref();
+    let skus = sorted_skus(ds, |s| items.is_some_and(|i| i.contains_key(&s)));
+    let mut files = write_plan_files(ds, f, p, &skus, &o.out)?;
+    files.extend(write_kpis(k, &o.out, as_of)?);
+    for (t, name) in [(eta_table(ds, &fu.etas), "backorder_eta.csv"), (alert_table(&fu.alerts), "alerts.csv")] {
         let path = o.out.join(name);
         write_csv(t, &path)?;
         files.push(path);
     }
-    // The workbook a planner approves the proposals in.
-    let book = o.out.join("proposals.xlsx");
-    write_xlsx(
-        vec![
-            ("proposals", plan_table(&orders)),
-            ("po_summary", po_summary_table(&pos)),
-            ("alerts", alert_table(&fu.alerts)),
-        ],
-        &book,
-    )?;
-    files.push(book);
+    files.push(book.to_path_buf());
     files.extend(write_rejected(&ds.rejected, ds.skipping(), &o.out)?);
-    let checked = risk_check(&ds, &p, as_of)?;
+    let checked = risk_check(ds, p, as_of)?;
     if let Some(c) = &checked {
         let path = o.out.join("risk_check.csv");
         write_csv(risk_table(c), &path)?;
         files.push(path);
     }
     o.progress.stage("service trade-off");
-    let curve = curve(&ds, &f, &o.settings, as_of, &p);
+    let curve = curve(ds, f, &o.settings, as_of, p);
     o.progress.stage("charts and report");
     let input = ReportInput {
-        ds: &ds,
+        ds,
         set: &f.set,
         fc: &f.fc,
-        plan: &p,
-        kpis: &k,
+        plan: p,
+        kpis: k,
         curve: &curve,
-        current: Some(trade_off("this plan", &p)),
+        current: Some(trade_off("this plan", &p.rows)),
         as_of,
         all_charts: o.all_charts,
-        calibration: format!("{}\n{}", calibration_note(&f), levels_note(&p)),
+        calibration: format!("{}\n{}", calibration_note(f), levels_note(p)),
     };
     let mut extra = Extra::default();
     extra.top.push(("Alerts".into(), alerts_section(&fu.alerts)));
-    extra.top.push(("Customers waiting".into(), waiting_section(&ds, &fu.etas)));
+    extra.top.push(("Customers waiting".into(), waiting_section(ds, &fu.etas)));
     if let Some(c) = &checked {
         extra.sections.push(("Stockout risk against what happened".into(), risk_section(c)));
     }
     if !scenarios.is_empty() {
         o.progress.stage("what-if scenarios");
         let mut rows = vec![what_if(
-            &ds,
-            &f,
+            ds,
+            f,
             &o.settings,
             as_of,
             &Scenario { name: "baseline".into(), spec: String::new(), adjust: Adjust::default() },
         )];
         for sc in scenarios {
-            rows.push(what_if(&ds, &f, &o.settings, as_of, sc));
+            rows.push(what_if(ds, f, &o.settings, as_of, sc));
         }
         let path = o.out.join("whatif.csv");
         write_csv(whatif_table(&rows), &path)?;
@@ -412,15 +459,5 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     }
     let reported = report::write(&o.out, &input, &extra)?;
     files.push(reported.last().cloned().unwrap_or_default());
-    Ok(PlanSummary {
-        as_of,
-        skus: p.rows.len(),
-        lines: orders.len(),
-        order_value: orders.iter().map(|r| r.order_value).sum(),
-        files,
-        calibration: format!("{}\n{}", calibration_note(&f), levels_note(&p)),
-        warnings,
-        alerts: by_severity(&fu.alerts),
-        risk: checked,
-    })
+    Ok((files, checked))
 }

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::alerts::portfolio_alerts;
-use super::plan::{po_summary_table, write_plan_files, PoLine, PLAN_FILES};
+use super::plan::{po_summary_table, proposal_rows, write_plan_files, PoLine, PLAN_FILES};
 use super::*;
 use crate::forecast::{forecast_and_learn, forecast_some};
 use crate::output::{csv_text, dates, write_text};
@@ -242,7 +242,8 @@ pub fn run_plan_shard(o: &RunOptions, shard: Shard, portfolio: &Path) -> Result<
     p.lead_times.supplier.clear();
     let items = ds.items.as_ref();
     let skus = sorted_skus(&ds, |s| keep(s) && items.is_some_and(|i| i.contains_key(&s)));
-    let (mut files, orders) = write_plan_files(&ds, &f, &p, &skus, &o.out)?;
+    let mut files = write_plan_files(&ds, &f, &p, &skus, &o.out)?;
+    let orders = proposal_rows(&p);
     o.progress.stage("backorders and alerts");
     let fu = follow_ups(&ds, &p, &Kpis::default(), &o.settings, as_of, Some(&shard));
     for (t, name) in [(eta_table(&ds, &fu.etas), "backorder_eta.csv"), (alert_table(&fu.alerts), "alerts.csv")] {

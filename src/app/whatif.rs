@@ -112,7 +112,7 @@ pub(super) fn what_if(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: N
     WhatIfRow {
         scenario: sc.name.clone(),
         spec: sc.spec.clone(),
-        point: trade_off(&sc.name, &p),
+        point: trade_off(&sc.name, &p.rows),
         backorder_units_per_year: p
             .rows
             .iter()

@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use super::dist::{DemandDist, Hurdle, LEVELS};
+use super::dist::{DemandDist, Hurdle, Sampler, LEVELS};
 use super::ets::{AutoEts, HoltDamped};
 use super::models::{Adida, Croston, Fitted, Imapa, Model, MovingAverage, Naive, SeasonalNaive, Ses, Tsb};
 use super::season;
@@ -238,6 +238,12 @@ impl Forecasts {
             Some(k) if f.sizes.is_none() => DemandDist::new(f.mean[t], f.var * k * k, f.discrete),
             _ => f.dist(f.mean[t]),
         }
+    }
+
+    /// SKU `i`'s period distributions made ready for many draws, one per forecast period
+    /// (past the horizon, [`Forecasts::period`] repeats the last: index `t.min(len - 1)`).
+    pub fn samplers(&self, i: usize) -> Vec<Sampler> {
+        (0..self.skus[i].mean.len()).map(|t| Sampler::new(&self.period(i, t))).collect()
     }
 
     /// Calibrated quantiles at [`LEVELS`] for SKU `i`, period `t`.
