@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::ingest::Format;
-use crate::output::{write_csv, write_parquet, write_xlsx, Table};
+use crate::output::{concat, write_csv, write_csv_parts, write_parquet, write_parquet_parts, write_xlsx, Table};
 use crate::period::add_days;
 use crate::policy::round_order;
 
@@ -339,6 +339,9 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier], loc: Option<(usize, f6
     }
 }
 
+/// Sales rows written at a time, about.
+const SALES_PART_ROWS: usize = 1 << 20;
+
 /// Generates a dataset into `out`.
 pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
     let sups = suppliers((s.skus / 25).clamp(3, 20), s.seed);
@@ -372,50 +375,95 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
             Format::Excel => write_xlsx(vec![(file, t)], &p),
         }
     };
+    let write_parts = |parts: &mut dyn Iterator<Item = Table>, file: &str| -> Result<()> {
+        let p = out.join(format!("{file}.{ext}"));
+        match s.format {
+            Format::Csv => write_csv_parts(parts, &p),
+            Format::Parquet => write_parquet_parts(parts, &p),
+            Format::Excel => write_xlsx(vec![(file, concat(parts)?)], &p),
+        }
+    };
+    // The per-SKU files are written a range of SKUs at a time.
+    let ranges = |rows: &dyn Fn(&SkuData) -> usize| -> Vec<std::ops::Range<usize>> {
+        let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+        out.push(0..0);
+        let mut held = 0;
+        for (i, d) in data.iter().enumerate() {
+            if held >= SALES_PART_ROWS {
+                out.push(i..i);
+                held = 0;
+            }
+            held += rows(d);
+            out.last_mut().expect("one range at least").end = i + 1;
+        }
+        out
+    };
     let mut summary = GenSummary::default();
 
-    // Sales, in date order as an ERP export lists them.
-    let mut idx: Vec<(u32, u32, u32)> = Vec::new();
+    // Sales, in date order as an ERP export lists them, written a few weeks at a time, so the
+    // text of the whole file is never held: each SKU's lines are in date order, and a cursor
+    // per SKU walks them.
     let days = (s.weeks * 7) as u32;
-    for (i, d) in data.iter().enumerate() {
-        for (j, l) in d.lines.iter().enumerate().filter(|(_, l)| l.day < days) {
-            idx.push((l.day, i as u32, j as u32));
+    let lines: usize = data.iter().map(|d| d.lines.partition_point(|l| l.day < days)).sum();
+    let weeks_per_part = (SALES_PART_ROWS * s.weeks / lines.max(1)).clamp(1, s.weeks.max(1)) as u32;
+    let mut cursor = vec![0usize; data.len()];
+    let mut start = 0u32;
+    let mut parts = std::iter::from_fn(|| {
+        // At least one part, so an empty history still has its header.
+        if start >= days && start > 0 {
+            return None;
         }
-    }
-    idx.sort_unstable();
-    let line = |&(_, i, j): &(u32, u32, u32)| &data[i as usize].lines[j as usize];
-    let mut t = Table::new()
-        .date("date", idx.iter().map(|x| date(line(x).day)))
-        .text("sku", idx.iter().map(|x| name_of(x.1 as usize)))
-        .num("qty", idx.iter().map(|x| line(x).qty))
-        .text("order_id", idx.iter().map(|x| format!("SO{}-{}", x.1 + 1, line(x).order)))
-        .num("unit_price", idx.iter().map(|x| data[x.1 as usize].price));
-    if located {
-        t = t.text("location", idx.iter().map(|x| place(x.1 as usize)));
-    }
-    summary.files.push(("sales".into(), idx.len()));
-    write(t, "sales")?;
-    drop(idx);
+        let end = (start + 7 * weeks_per_part).min(days);
+        let mut idx: Vec<(u32, u32, u32)> = Vec::new();
+        for (i, d) in data.iter().enumerate() {
+            let c = &mut cursor[i];
+            while *c < d.lines.len() && d.lines[*c].day < end {
+                idx.push((d.lines[*c].day, i as u32, *c as u32));
+                *c += 1;
+            }
+        }
+        idx.sort_unstable();
+        start = end.max(start + 1);
+        let line = |&(_, i, j): &(u32, u32, u32)| &data[i as usize].lines[j as usize];
+        let mut t = Table::new()
+            .date("date", idx.iter().map(|x| date(line(x).day)))
+            .text("sku", idx.iter().map(|x| name_of(x.1 as usize)))
+            .num("qty", idx.iter().map(|x| line(x).qty))
+            .text("order_id", idx.iter().map(|x| format!("SO{}-{}", x.1 + 1, line(x).order)))
+            .num("unit_price", idx.iter().map(|x| data[x.1 as usize].price));
+        if located {
+            t = t.text("location", idx.iter().map(|x| place(x.1 as usize)));
+        }
+        Some(t)
+    });
+    summary.files.push(("sales".into(), lines));
+    write_parts(&mut parts, "sales")?;
 
     // History ends at `days`: later backorders, fills, orders and receipts are not known yet.
     let known = |d: Option<u32>| d.filter(|d| *d < days);
-    let backs: Vec<(usize, &Back)> = data
-        .iter()
-        .enumerate()
-        .flat_map(|(i, d)| d.backs.iter().filter(|b| b.day < days).map(move |b| (i, b)))
-        .collect();
-    let mut t = Table::new()
-        .date("date", backs.iter().map(|(_, b)| date(b.day)))
-        .text("sku", backs.iter().map(|(i, _)| name_of(*i)))
-        .num("qty", backs.iter().map(|(_, b)| b.qty))
-        .opt_date("filled_date", backs.iter().map(|(_, b)| known(b.filled).map(date)))
-        .text("order_id", backs.iter().map(|(i, b)| format!("SO{}-{}", i + 1, b.order)))
-        .text("cancelled", backs.iter().map(|(_, b)| if b.cancelled { "true" } else { "false" }));
-    if located {
-        t = t.text("location", backs.iter().map(|(i, _)| place(*i)));
-    }
-    summary.files.push(("backorders".into(), backs.len()));
-    write(t, "backorders")?;
+    let mut count = 0;
+    let mut parts = ranges(&|d| d.backs.len()).into_iter().map(|r| {
+        let backs: Vec<(usize, &Back)> = data[r.clone()]
+            .iter()
+            .zip(r)
+            .flat_map(|(d, i)| d.backs.iter().filter(|b| b.day < days).map(move |b| (i, b)))
+            .collect();
+        count += backs.len();
+        let mut t = Table::new()
+            .date("date", backs.iter().map(|(_, b)| date(b.day)))
+            .text("sku", backs.iter().map(|(i, _)| name_of(*i)))
+            .num("qty", backs.iter().map(|(_, b)| b.qty))
+            .opt_date("filled_date", backs.iter().map(|(_, b)| known(b.filled).map(date)))
+            .text("order_id", backs.iter().map(|(i, b)| format!("SO{}-{}", i + 1, b.order)))
+            .text("cancelled", backs.iter().map(|(_, b)| if b.cancelled { "true" } else { "false" }));
+        if located {
+            t = t.text("location", backs.iter().map(|(i, _)| place(*i)));
+        }
+        t
+    });
+    write_parts(&mut parts, "backorders")?;
+    drop(parts);
+    summary.files.push(("backorders".into(), count));
 
     let t = Table::new()
         .text("sku", (0..s.skus).map(name))
@@ -440,24 +488,30 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
     summary.files.push(("inventory".into(), units.len()));
     write(t, "inventory")?;
 
-    let pos: Vec<(usize, usize, &Po)> = data
-        .iter()
-        .enumerate()
-        .flat_map(|(i, d)| d.pos.iter().enumerate().filter(|(_, p)| p.day < days).map(move |(j, p)| (i, j, p)))
-        .collect();
-    let mut t = Table::new()
-        .text("po_id", pos.iter().map(|(i, j, _)| format!("PO{}-{}", i + 1, j + 1)))
-        .text("sku", pos.iter().map(|(i, _, _)| name_of(*i)))
-        .text("supplier", pos.iter().map(|(i, _, _)| sups[data[*i].supplier].name.as_str()))
-        .date("order_date", pos.iter().map(|(_, _, p)| date(p.day)))
-        .num("qty", pos.iter().map(|(_, _, p)| p.qty))
-        .opt_date("received_date", pos.iter().map(|(_, _, p)| known(p.received).map(date)))
-        .date("expected_date", pos.iter().map(|(_, _, p)| date(p.expected)));
-    if located {
-        t = t.text("location", pos.iter().map(|(i, _, _)| place(*i)));
-    }
-    summary.files.push(("purchase_orders".into(), pos.len()));
-    write(t, "purchase_orders")?;
+    let mut count = 0;
+    let mut parts = ranges(&|d| d.pos.len()).into_iter().map(|r| {
+        let pos: Vec<(usize, usize, &Po)> = data[r.clone()]
+            .iter()
+            .zip(r)
+            .flat_map(|(d, i)| d.pos.iter().enumerate().filter(|(_, p)| p.day < days).map(move |(j, p)| (i, j, p)))
+            .collect();
+        count += pos.len();
+        let mut t = Table::new()
+            .text("po_id", pos.iter().map(|(i, j, _)| format!("PO{}-{}", i + 1, j + 1)))
+            .text("sku", pos.iter().map(|(i, _, _)| name_of(*i)))
+            .text("supplier", pos.iter().map(|(i, _, _)| sups[data[*i].supplier].name.as_str()))
+            .date("order_date", pos.iter().map(|(_, _, p)| date(p.day)))
+            .num("qty", pos.iter().map(|(_, _, p)| p.qty))
+            .opt_date("received_date", pos.iter().map(|(_, _, p)| known(p.received).map(date)))
+            .date("expected_date", pos.iter().map(|(_, _, p)| date(p.expected)));
+        if located {
+            t = t.text("location", pos.iter().map(|(i, _, _)| place(*i)));
+        }
+        t
+    });
+    write_parts(&mut parts, "purchase_orders")?;
+    drop(parts);
+    summary.files.push(("purchase_orders".into(), count));
 
     let r4 = |x: f64| (x * 1e4).round() / 1e4;
     let t = Table::new()

@@ -156,8 +156,9 @@ impl RawTable {
                 .with_has_header(true)
                 .with_infer_schema_length(Some(0))
                 .map_parse_options(|o| o.with_separator(sep).with_missing_is_null(true))
-                .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+                .into_reader_with_file_handle(std::io::Cursor::new(bytes.as_slice()))
                 .finish();
+            p.recycle(bytes);
             let df = match df {
                 Ok(df) => df,
                 Err(e) => {

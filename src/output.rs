@@ -183,6 +183,52 @@ pub fn write_parquet(table: Table, path: &Path) -> Result<()> {
     })
 }
 
+/// Writes tables of the same columns one after another as one CSV file, the header once, so
+/// the text of a large file is never held whole. Without tables the file is empty.
+pub fn write_csv_parts(tables: impl IntoIterator<Item = Table>, path: &Path) -> Result<()> {
+    let fail = |e: PolarsError| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) };
+    write_atomic(path, |f| {
+        for (k, t) in tables.into_iter().enumerate() {
+            let mut df = t.frame()?;
+            CsvWriter::new(&mut *f).include_header(k == 0).finish(&mut df).map_err(fail)?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes tables of the same columns one after another as one Parquet file (a row group or
+/// more each), so a large file is never held whole.
+pub fn write_parquet_parts(tables: impl IntoIterator<Item = Table>, path: &Path) -> Result<()> {
+    let fail = |e: PolarsError| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) };
+    write_atomic(path, |f| {
+        let mut tables = tables.into_iter();
+        let Some(first) = tables.next() else { return Ok(()) };
+        let df = first.frame()?;
+        let mut w = ParquetWriter::new(f).batched(df.schema()).map_err(fail)?;
+        w.write_batch(&df).map_err(fail)?;
+        for t in tables {
+            w.write_batch(&t.frame()?).map_err(fail)?;
+        }
+        w.finish().map_err(fail)?;
+        Ok(())
+    })
+}
+
+/// Tables of the same columns as one.
+pub fn concat(tables: impl IntoIterator<Item = Table>) -> Result<Table> {
+    let mut all: Option<DataFrame> = None;
+    for t in tables {
+        let df = t.frame()?;
+        match &mut all {
+            Some(a) => {
+                a.vstack_mut(&df)?;
+            }
+            None => all = Some(df),
+        }
+    }
+    Ok(all.map(Table::from_frame).unwrap_or_default())
+}
+
 /// Writes tables as the sheets of one workbook: numbers as numbers, dates as dates, a bold,
 /// frozen and filtered header row, and column widths fitted to the contents.
 pub fn write_xlsx(sheets: Vec<(&str, Table)>, path: &Path) -> Result<()> {
@@ -284,6 +330,32 @@ mod tests {
         let s = std::fs::read_to_string(&p).unwrap();
         assert_eq!(s, "sku,qty\nA,1.5\nB,2.0\n");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_table_written_in_parts_is_the_table_written_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = |k: i64| crate::period::add_days(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(), k);
+        let table = |r: std::ops::Range<i64>| {
+            Table::new()
+                .date("date", r.clone().map(d))
+                .text("sku", r.clone().map(|k| format!("S,{k}")))
+                .num("qty", r.clone().map(|k| k as f64 / 3.0))
+                .opt_date("filled", r.map(|k| (k % 2 == 0).then(|| d(k))))
+        };
+        let (whole, parts) = (dir.path().join("whole.csv"), dir.path().join("parts.csv"));
+        write_csv(table(0..10), &whole).unwrap();
+        write_csv_parts([table(0..3), table(3..3), table(3..10)], &parts).unwrap();
+        assert_eq!(std::fs::read(&whole).unwrap(), std::fs::read(&parts).unwrap());
+        let pq = dir.path().join("parts.parquet");
+        write_parquet_parts([table(0..4), table(4..10)], &pq).unwrap();
+        let back = LazyFrame::scan_parquet(PlRefPath::new(pq.to_str().unwrap()), ScanArgsParquet::default())
+            .unwrap()
+            .collect()
+            .unwrap();
+        assert!(back.equals_missing(&table(0..10).frame().unwrap()), "{back}");
+        let all = concat([table(0..2), table(2..10)]).unwrap().frame().unwrap();
+        assert!(all.equals_missing(&table(0..10).frame().unwrap()));
     }
 
     #[test]

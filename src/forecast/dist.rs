@@ -224,8 +224,15 @@ impl Iterator for CountPmf {
 /// are drawn as they are.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Sampler {
-    /// P(D <= k) for k = 0, 1, ...; the last entry is within 1e-12 of 1.
-    Table(Vec<f64>),
+    /// Inversion by table.
+    Table {
+        /// P(D <= k) for k = 0, 1, ...; the last entry is within 1e-12 of 1.
+        cdf: Vec<f64>,
+        /// Where the search for a uniform number in `[j / n, (j + 1) / n)` starts, for `n`
+        /// entries: the first `k` with `cdf[k] > j / n` (a guide table, so a draw takes one or
+        /// two comparisons).
+        guide: Vec<u32>,
+    },
     /// Drawn by [`DemandDist::sample`].
     Dist(DemandDist),
 }
@@ -252,14 +259,14 @@ impl Sampler {
         if mean <= 0.0 {
             // Sizes of exactly one.
             cdf.push(1.0);
-            return Sampler::Table(cdf);
+            return Sampler::table(cdf);
         }
         let var = var.max(mean);
         for pmf in CountPmf::new(mean, var) {
             total += scale * pmf;
             cdf.push(total);
             if total >= 1.0 - 1e-12 {
-                return Sampler::Table(cdf);
+                return Sampler::table(cdf);
             }
             if cdf.len() >= TABLE_MAX {
                 break;
@@ -268,12 +275,24 @@ impl Sampler {
         Sampler::Dist(*d)
     }
 
+    fn table(cdf: Vec<f64>) -> Sampler {
+        let n = cdf.len();
+        let guide = (0..n).map(|j| cdf.partition_point(|c| *c <= j as f64 / n as f64) as u32).collect();
+        Sampler::Table { cdf, guide }
+    }
+
     /// One random draw.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
-            Sampler::Table(cdf) => {
+            Sampler::Table { cdf, guide } => {
+                // The smallest k with P(D <= k) > u.
                 let u: f64 = rng.gen();
-                cdf.partition_point(|c| *c <= u).min(cdf.len() - 1) as f64
+                let n = cdf.len();
+                let mut k = (guide[((u * n as f64) as usize).min(n - 1)] as usize).min(n - 1);
+                while k + 1 < n && cdf[k] <= u {
+                    k += 1;
+                }
+                k as f64
             }
             Sampler::Dist(d) => d.sample(rng),
         }
@@ -347,7 +366,7 @@ mod tests {
     #[test]
     fn tabulated_counts_hold_the_reference_probabilities() {
         let table = |d: DemandDist| match Sampler::new(&d) {
-            Sampler::Table(cdf) => cdf,
+            Sampler::Table { cdf, .. } => cdf,
             Sampler::Dist(d) => panic!("{d:?} should be tabulated"),
         };
         // Poisson(3): P(X <= k) for k = 0..6 from a published table.
@@ -391,6 +410,28 @@ mod tests {
             let v = x.iter().map(|a| (a - m).powi(2)).sum::<f64>() / n as f64;
             assert!((m - d.mean).abs() < 0.02 * d.mean, "{d:?}: mean {m}");
             assert!((v - d.var).abs() < 0.04 * d.var.max(0.01), "{d:?}: var {v}");
+        }
+    }
+
+    #[test]
+    fn the_guide_table_finds_the_inverse_a_search_finds() {
+        use rand::rngs::mock::StepRng;
+        use rand::RngCore;
+        for d in [
+            DemandDist::new(0.3, 0.3, true),
+            DemandDist::new(40.0, 400.0, true),
+            DemandDist::intermittent(Hurdle { prob: 0.05, size_mean: 12.0, size_var: 300.0 }, true),
+        ] {
+            let s = Sampler::new(&d);
+            let Sampler::Table { cdf, .. } = &s else { panic!("{d:?} should be tabulated") };
+            // Numbers spread over [0, 1), the same ones the draw turns into u.
+            let mut rng = StepRng::new(12_345, u64::MAX / 9_973);
+            for _ in 0..20_000 {
+                let mut peek = rng.clone();
+                let u = (peek.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                let want = cdf.partition_point(|c| *c <= u).min(cdf.len() - 1) as f64;
+                assert_eq!(s.sample(&mut rng), want, "{d:?} at u = {u}");
+            }
         }
     }
 
