@@ -90,7 +90,8 @@ struct AtLocation {
     units_backordered: f64,
 }
 
-/// Computes the KPIs of `ds` for sales and backorders dated in `[from, to]`.
+/// Computes the KPIs of `ds` for sales and backorders dated in `[from, to]`, with the forecast
+/// accuracy of `calibration` when given.
 pub fn compute(
     ds: &Dataset,
     sales_are: SalesAre,
@@ -98,6 +99,51 @@ pub fn compute(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     calibration: Option<&Calibration>,
+    lead_times: Option<&LeadTimes>,
+) -> Kpis {
+    let mut k = compute_history(ds, sales_are, period, from, to, lead_times);
+    if let Some(c) = calibration {
+        k.add_accuracy(c);
+    }
+    k
+}
+
+impl Kpis {
+    /// Adds the forecast accuracy of the engine's rolling-origin backtests (`forecast_wape`,
+    /// `forecast_bias`), after the backorder figures, where [`compute`] lists them.
+    pub fn add_accuracy(&mut self, c: &Calibration) {
+        if c.bt_actual <= 0.0 {
+            return;
+        }
+        let at = self.rows.iter().position(|r| r.kpi == "cancelled_backorder_units").map_or(self.rows.len(), |k| k + 1);
+        let rows = [
+            ("forecast_wape", 100.0 * c.bt_abs_error / c.bt_actual),
+            ("forecast_bias", 100.0 * c.bt_error / c.bt_actual),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(kpi, v)| Kpi {
+            kpi: kpi.into(),
+            scope: "all".into(),
+            period_start: None,
+            value: round4(v),
+            unit: "%",
+        });
+        self.rows.splice(at..at, rows);
+    }
+}
+
+fn round4(value: f64) -> f64 {
+    (value * 1e4).round() / 1e4
+}
+
+/// The KPIs of the history alone (everything but forecast accuracy), as [`compute`].
+pub fn compute_history(
+    ds: &Dataset,
+    sales_are: SalesAre,
+    period: Period,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
     lead_times: Option<&LeadTimes>,
 ) -> Kpis {
     let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
@@ -197,13 +243,7 @@ pub fn compute(
     let mut rows = Vec::new();
     let mut add = |kpi: &str, scope: &str, p: Option<NaiveDate>, value: f64, unit: &'static str| {
         if value.is_finite() {
-            rows.push(Kpi {
-                kpi: kpi.into(),
-                scope: scope.into(),
-                period_start: p,
-                value: (value * 1e4).round() / 1e4,
-                unit,
-            });
+            rows.push(Kpi { kpi: kpi.into(), scope: scope.into(), period_start: p, value: round4(value), unit });
         }
     };
     add("orders", "all", None, overall.orders as f64, "orders");
@@ -232,11 +272,6 @@ pub fn compute(
     let cancelled: Vec<&&crate::ingest::Backorder> = backs.iter().filter(|b| b.cancelled).collect();
     add("cancelled_backorders", "all", None, cancelled.len() as f64, "orders");
     add("cancelled_backorder_units", "all", None, cancelled.iter().map(|b| b.qty).sum(), "units");
-    // Forecast accuracy of the engine's rolling-origin backtests.
-    if let Some(c) = calibration.filter(|c| c.bt_actual > 0.0) {
-        add("forecast_wape", "all", None, 100.0 * c.bt_abs_error / c.bt_actual, "%");
-        add("forecast_bias", "all", None, 100.0 * c.bt_error / c.bt_actual, "%");
-    }
     // Turnover: cost of the last year's demand over the value of stock on hand now (the
     // contract has no inventory history, so today's stock stands in for the average).
     if let (Some(items), Some(inv)) = (&ds.items, &ds.inventory) {

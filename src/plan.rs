@@ -538,27 +538,42 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
         constraints: cons,
     };
 
-    // Time-phased: the same rule and model level on each future period's forecast.
+    // Time-phased: the same rule and model level on each future period's forecast. Draws are
+    // scaled by the period's demand against today's; a flat forecast scales them by 1 in every
+    // period, so the levels of the last scale are kept and reused while it repeats.
     let base = over.mean;
-    let periods: Vec<PeriodRow> = (0..s.horizon)
-        .map(|t| {
-            let o = c.fc.over(i, t, p);
-            let lt_t = match &ltd {
-                Ltd::Draws(_) => ltd.scaled(if base > 0.0 { o.mean / base } else { 1.0 }),
-                Ltd::Normal(_) => ltd::model(c.fc, i, t, lt, &spec),
-            };
-            let lv_t = engine::levels(&lt_t, rule, &cons, level);
-            PeriodRow {
-                sku: row.sku.clone(),
-                period_start: c.set.future_start(t),
-                demand: r3(f.mean[t]),
-                protection_demand: r3(lt_t.protect_mean()),
-                safety_stock: r3(lv_t.safety_stock),
-                reorder_point: r3(lv_t.reorder_point),
-                order_up_to: r3(lv_t.order_up_to),
+    let mut last: Option<(f64, f64, engine::Levels)> = None;
+    let mut periods: Vec<PeriodRow> = Vec::with_capacity(s.horizon);
+    for t in 0..s.horizon {
+        let o = c.fc.over(i, t, p);
+        let (protect, lv_t) = match &ltd {
+            Ltd::Draws(_) => {
+                let k = if base > 0.0 { o.mean / base } else { 1.0 };
+                match last {
+                    Some((k0, protect, lv)) if k0 == k => (protect, lv),
+                    _ => {
+                        let lt_t = ltd.scaled(k);
+                        let got = (lt_t.protect_mean(), engine::levels(&lt_t, rule, &cons, level));
+                        last = Some((k, got.0, got.1));
+                        got
+                    }
+                }
             }
-        })
-        .collect();
+            Ltd::Normal(_) => {
+                let lt_t = ltd::model(c.fc, i, t, lt, &spec);
+                (lt_t.protect_mean(), engine::levels(&lt_t, rule, &cons, level))
+            }
+        };
+        periods.push(PeriodRow {
+            sku: row.sku.clone(),
+            period_start: c.set.future_start(t),
+            demand: r3(f.mean[t]),
+            protection_demand: r3(protect),
+            safety_stock: r3(lv_t.safety_stock),
+            reorder_point: r3(lv_t.reorder_point),
+            order_up_to: r3(lv_t.order_up_to),
+        });
+    }
     let projection = project(c, i, &row, &periods, incoming, l);
     (row, periods, projection)
 }

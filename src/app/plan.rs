@@ -313,12 +313,22 @@ pub(super) fn read_and_plan(o: &RunOptions, accuracy: bool) -> Result<(Dataset, 
     let load = planning_load(true);
     let mut ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
-    let f = run_forecasts(&ds, o, as_of);
-    o.progress.stage("KPIs");
+    // The KPIs are counted on a thread of their own while the forecasts are made (the count
+    // is a single pass; the forecasts keep both cores busy most of the time, not all of it).
     let empty = HashMap::new();
-    let lts = lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
     let s = &o.settings;
-    let k = kpis::compute(&ds, s.sales_are, s.period, None, None, accuracy.then_some(&f.fc.calibration), Some(&lts));
+    let (f, (mut k, lts)) = std::thread::scope(|scope| {
+        let history = scope.spawn(|| {
+            let lts =
+                lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
+            (kpis::compute_history(&ds, s.sales_are, s.period, None, None, Some(&lts)), lts)
+        });
+        let f = run_forecasts(&ds, o, as_of);
+        (f, history.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    if accuracy {
+        k.add_accuracy(&f.fc.calibration);
+    }
     // The demand series and the KPIs are all that is taken from the sales lines, the
     // largest table by far: their memory goes before planning.
     ds.release_sales_lines();
