@@ -312,10 +312,6 @@ fn simulate(i: usize, s: &GenSettings, sups: &[Supplier], loc: Option<(usize, f6
         }
     }
     let (order_cost, holding_rate) = drawn.unwrap_or_else(|| costs(&mut rng));
-    // Every item's history is held until the files are written: without the slack of growth.
-    lines.shrink_to_fit();
-    backs.shrink_to_fit();
-    pos.shrink_to_fit();
     SkuData {
         supplier,
         pattern,

@@ -305,7 +305,7 @@ fn forecasts_by(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize, 
 fn write_forecast(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
     let h = f.fc.skus.first().map_or(0, |x| x.mean.len());
     let rows: Vec<(u32, usize)> = skus.iter().flat_map(|&s| (0..h).map(move |t| (s, t))).collect();
-    let q: Vec<[f64; 7]> = rows.iter().map(|&(s, t)| f.fc.quantiles(s as usize, t)).collect();
+    let q: Vec<[f64; 7]> = rows.par_iter().map(|&(s, t)| f.fc.quantiles(s as usize, t)).collect();
     let sku = |s: u32| &f.fc.skus[s as usize];
     let mut t = Table::new()
         .sku_location(rows.iter().map(|&(s, _)| ds.skus.name(s)))
