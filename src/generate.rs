@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::ingest::Format;
-use crate::output::{concat, write_csv, write_csv_parts, write_parquet, write_parquet_parts, write_xlsx, Table};
+use crate::output::{concat, write_csv_parts, write_parquet_parts, write_xlsx, Table};
 use crate::period::add_days;
 use crate::policy::round_order;
 
@@ -367,14 +367,6 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
         Format::Parquet => "parquet",
         Format::Excel => "xlsx",
     };
-    let write = |t: Table, file: &str| -> Result<()> {
-        let p = out.join(format!("{file}.{ext}"));
-        match s.format {
-            Format::Csv => write_csv(t, &p),
-            Format::Parquet => write_parquet(t, &p),
-            Format::Excel => write_xlsx(vec![(file, t)], &p),
-        }
-    };
     let write_parts = |parts: &mut dyn Iterator<Item = Table>, file: &str| -> Result<()> {
         let p = out.join(format!("{file}.{ext}"));
         match s.format {
@@ -383,6 +375,7 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
             Format::Excel => write_xlsx(vec![(file, concat(parts)?)], &p),
         }
     };
+    let write = |t: Table, file: &str| write_parts(&mut std::iter::once(t), file);
     // The per-SKU files are written a range of SKUs at a time.
     let ranges = |rows: &dyn Fn(&SkuData) -> usize| -> Vec<std::ops::Range<usize>> {
         let mut out: Vec<std::ops::Range<usize>> = Vec::new();

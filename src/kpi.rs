@@ -166,8 +166,7 @@ pub fn compute_history(
     let mut per: FxHashMap<i64, OrderCounts> = FxHashMap::default();
     let mut units: FxHashMap<i64, (f64, f64)> = FxHashMap::default();
     // With locations: orders, backordered orders and units per location.
-    let location = |sku: u32| crate::ingest::split_key(ds.skus.name(sku)).1;
-    let locations: Vec<&str> = (0..ds.skus.len() as u32).map(location).collect();
+    let locations: Vec<&str> = (0..ds.skus.len() as u32).map(|s| crate::ingest::split_key(ds.skus.name(s)).1).collect();
     let mut at: std::collections::BTreeMap<&str, AtLocation> = Default::default();
     // Lines of one day fall in one period: the last day's period is kept.
     let mut day = (NaiveDate::MIN, 0i64);
@@ -205,7 +204,7 @@ pub fn compute_history(
         units.entry(day.1).or_default().0 += sales.qty[i];
     }
     for b in &backs {
-        let loc = location(b.sku);
+        let loc = locations[b.sku as usize];
         if !loc.is_empty() {
             at.entry(loc).or_default().units_backordered += b.qty;
         }

@@ -19,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::engine::{DrawLtd, Ltd, NormalLtd};
-use crate::forecast::dist::{DemandDist, Hurdle, Sampler};
+use crate::forecast::dist::{DemandDist, Hurdle, PeriodSamplers, Sampler};
 use crate::forecast::{DemandClass, Forecasts};
 use crate::leadtime::LeadTime;
 
@@ -86,32 +86,23 @@ pub fn model(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) 
 /// Each future period's distribution of one SKU made ready for draws ([`Sampler`]), and for a
 /// hurdle the same given that the period has demand. Periods past the horizon repeat the last.
 struct Tables {
-    period: Vec<Sampler>,
+    period: PeriodSamplers,
     given: Vec<Option<Sampler>>,
 }
 
 impl Tables {
     fn new(fc: &Forecasts, i: usize) -> Tables {
-        let n = fc.skus[i].mean.len();
-        Tables {
-            period: fc.samplers(i),
-            given: (0..n)
-                .map(|t| {
-                    let d = fc.period(i, t);
-                    d.hurdle.map(|h| Sampler::new(&DemandDist::intermittent(Hurdle { prob: 1.0, ..h }, d.discrete)))
-                })
-                .collect(),
-        }
-    }
-
-    fn at(&self, t: usize) -> &Sampler {
-        &self.period[t.min(self.period.len() - 1)]
+        let dists: Vec<DemandDist> = (0..fc.skus[i].mean.len()).map(|t| fc.period(i, t)).collect();
+        let given = |d: &DemandDist| {
+            d.hurdle.map(|h| Sampler::new(&DemandDist::intermittent(Hurdle { prob: 1.0, ..h }, d.discrete)))
+        };
+        Tables { given: dists.iter().map(given).collect(), period: PeriodSamplers::new(dists) }
     }
 
     /// [`span_of`] on the tables: with whole units, one number per whole period, and for a
     /// part of the last one a number for its demand and one for whether it counts.
     fn span<R: Rng>(&self, from: usize, len: f64, rng: &mut R) -> f64 {
-        span_of(|t, rng| self.at(t).sample(rng), from, len, rng)
+        span_of(|t, rng| self.period.at(t).sample(rng), from, len, rng)
     }
 
     /// Demand over `len` periods from `from` given that there is some: one whole period of
@@ -289,9 +280,8 @@ fn pits(fc: &Forecasts, i: usize, lt: &LeadTime, review: f64, pdays: f64, seed: 
         Some((pr, m, v)) => DemandDist::intermittent(Hurdle::with_mean(fcast(t), pr, m, v, f.discrete), f.discrete),
         None => DemandDist::new(fcast(t), h.var, f.discrete),
     };
-    let samplers: Vec<Sampler> =
-        if draws_method { (0..w).map(|t| Sampler::new(&dist(t))).collect() } else { Vec::new() };
-    let draw = |t: usize, rng: &mut ChaCha8Rng| samplers[t.min(w - 1)].sample(rng);
+    let samplers = PeriodSamplers::new((0..if draws_method { w } else { 0 }).map(dist));
+    let draw = |t: usize, rng: &mut ChaCha8Rng| samplers.at(t).sample(rng);
     let actual = |start: usize, len: usize| -> f64 { h.actual[start..start + len].iter().map(|x| *x as f64).sum() };
     let normal = |start: usize| -> NormalLtd {
         let whole = p.floor() as usize;

@@ -163,24 +163,7 @@ pub fn csv_text(table: Table) -> Result<String> {
 
 /// Writes a table as CSV.
 pub fn write_csv(table: Table, path: &Path) -> Result<()> {
-    let mut df = table.frame()?;
-    write_atomic(path, |f| {
-        CsvWriter::new(f)
-            .include_header(true)
-            .finish(&mut df)
-            .map_err(|e| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })
-    })
-}
-
-/// Writes a table as Parquet.
-pub fn write_parquet(table: Table, path: &Path) -> Result<()> {
-    let mut df = table.frame()?;
-    write_atomic(path, |f| {
-        ParquetWriter::new(f)
-            .finish(&mut df)
-            .map(|_| ())
-            .map_err(|e| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })
-    })
+    write_csv_parts([table], path)
 }
 
 /// Writes tables of the same columns one after another as one CSV file, the header once, so

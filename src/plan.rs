@@ -14,7 +14,7 @@ use crate::config::{Policy, ServiceMeasure, Settings};
 use crate::engine::{self, Constraints, Flow, Levels, Ltd, OrderRule, Rule, Shape, Target};
 use crate::forecast::{DemandClass, Forecasts};
 use crate::ingest::{Backorder, Dataset, Item};
-use crate::leadtime::{lead_times, on_order, scheduled_receipts, Incoming, LeadTime, LeadTimes};
+use crate::leadtime::{on_order, scheduled_receipts, Incoming, LeadTime, LeadTimes};
 use crate::ltd::{self, LevelMap, Spec};
 use crate::period::add_days;
 use crate::policy::eoq;
@@ -782,12 +782,11 @@ pub struct Learned {
     pub prior: Prior,
 }
 
-/// Learns from every item what [`plan_some`] plans a shard with.
-pub fn learn(ds: &Dataset, fc: &Forecasts, set: &SeriesSet, settings: &Settings, as_of: NaiveDate) -> Learned {
+/// Learns from every item, with every item's lead times `lts` (as [`crate::leadtime::lead_times`] measures
+/// them), what [`plan_some`] plans a shard with.
+pub fn learn(ds: &Dataset, fc: &Forecasts, set: &SeriesSet, settings: &Settings, lts: &LeadTimes) -> Learned {
     let empty = HashMap::new();
-    let items = ds.items.as_ref().unwrap_or(&empty);
-    let lts = lead_times(items, ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
-    learn_from(ds, fc, set, settings, items, &lts, &|_| true)
+    learn_from(ds, fc, set, settings, ds.items.as_ref().unwrap_or(&empty), lts, &|_| true)
 }
 
 /// ABC classes from every item; the service-level calibration and priors from the kept
@@ -846,7 +845,7 @@ impl Part<'static> {
 /// their lead times (suppliers' from every receipt), what is on order, open backorders,
 /// scheduled receipts and what the portfolio taught.
 pub struct Basis {
-    /// The kept items, when not every item is kept.
+    /// The kept items, when not every item is kept (`None`: every item of the dataset).
     sample: Option<HashMap<u32, Item>>,
     lead_times: LeadTimes,
     onord: HashMap<u32, f64>,
@@ -858,7 +857,7 @@ pub struct Basis {
 impl Basis {
     /// The basis of the items `keep` holds; `learned` as in [`Part`]. What it learns depends
     /// on the settings' period, review, policy, seed and ABC cuts, not on service targets.
-    /// `lead_times`, when given, are the kept items' as [`lead_times`] measures them at `as_of`.
+    /// `lead_times`, when given, are the kept items' as [`crate::leadtime::lead_times`] measures them at `as_of`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         ds: &Dataset,
@@ -923,7 +922,7 @@ pub fn plan_some_with(
     lead_times: Option<LeadTimes>,
 ) -> Plan {
     let basis = Basis::new(ds, fc, set, settings, as_of, part.keep, part.learned, lead_times);
-    let (rows, by_period, projections) = plan_on(ds, fc, set, settings, as_of, &basis, part);
+    let (rows, by_period, projections) = plan_on(ds, fc, set, settings, as_of, &basis, part.tweak, part.done);
     let mut warnings = basis.lead_times.warnings.clone();
     let no_history = rows.iter().filter(|r| r.model == "none").count();
     if no_history > 0 {
@@ -933,9 +932,9 @@ pub fn plan_some_with(
     Plan { rows, by_period, projections, lead_times, levels: learned.levels, incoming, warnings }
 }
 
-/// Rows, time-phased rows and projections of the items of `part` (its `learned` is the
-/// basis's), planned on `basis`.
-#[allow(clippy::type_complexity)]
+/// Rows, time-phased rows and projections of the items of `basis` (the ones it kept), each
+/// changed by `tweak`; `done` as in [`Part`].
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 pub fn plan_on(
     ds: &Dataset,
     fc: &Forecasts,
@@ -943,9 +942,9 @@ pub fn plan_on(
     settings: &Settings,
     as_of: NaiveDate,
     basis: &Basis,
-    part: Part,
+    tweak: Tweak,
+    done: &(dyn Fn(usize, usize) + Sync),
 ) -> (Vec<PlanRow>, Vec<PeriodRow>, Vec<Vec<ProjectedPeriod>>) {
-    let Part { tweak, keep, done, .. } = part;
     let empty = HashMap::new();
     let items = basis.sample.as_ref().unwrap_or(ds.items.as_ref().unwrap_or(&empty));
     let ctx = Context {
@@ -963,7 +962,7 @@ pub fn plan_on(
         levels: &basis.learned.levels,
         tweak,
     };
-    let mut skus: Vec<(&u32, &Item)> = items.iter().filter(|x| keep(*x.0)).collect();
+    let mut skus: Vec<(&u32, &Item)> = items.iter().collect();
     skus.sort_by(|a, b| ds.skus.name(*a.0).cmp(ds.skus.name(*b.0)));
     let (count, total) = (std::sync::atomic::AtomicUsize::new(0), skus.len());
     let planned: Vec<(PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>)> = skus

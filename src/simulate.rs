@@ -142,9 +142,7 @@ pub fn forward(fc: &Forecasts, policies: &[SkuPolicy], mc: &McSettings) -> McRes
                 let demand = fc.samplers(i);
                 for (k, slot) in acc.iter_mut().enumerate() {
                     let mut rng = ChaCha8Rng::seed_from_u64(base ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                    let t = run_path(p, mc.periods, mc.period_days, &mut rng, |t, rng| {
-                        demand[t.min(demand.len() - 1)].sample(rng)
-                    });
+                    let t = run_path(p, mc.periods, mc.period_days, &mut rng, |t, rng| demand.at(t).sample(rng));
                     slot.0.merge(&t);
                     slot.1 = slot.1.max(t.ticks);
                     slot.2 += if t.ticks > 0.0 { t.stock / t.ticks * p.row.unit_cost } else { 0.0 };

@@ -204,16 +204,16 @@ pub(super) fn po_summary_table(orders: &[PoLine]) -> Table {
 
 /// Writes the tables of every item of a plan (`skus`, sorted, those with a forecast written):
 /// forecasts, models, policy, levels by period, lead times, the PO summary and the proposals.
-/// Returns the files.
+/// `orders` are the plan's [`proposal_rows`]. Returns the files.
 pub(super) fn write_plan_files(
     ds: &Dataset,
     f: &Forecasts,
     p: &Plan,
+    orders: &[&PlanRow],
     skus: &[u32],
     out: &Path,
 ) -> Result<Vec<PathBuf>> {
     let all: Vec<&PlanRow> = p.rows.iter().collect();
-    let orders = proposal_rows(p);
     let files: Vec<PathBuf> = PLAN_FILES.iter().map(|n| out.join(n)).collect();
     write_forecast(ds, f, skus, &files[0])?;
     write_models(ds, f, skus, &files[1])?;
@@ -222,7 +222,7 @@ pub(super) fn write_plan_files(
     write_csv(lead_time_table(ds, &p.lead_times, &p.rows), &files[4])?;
     let pos: Vec<PoLine> = orders.iter().map(|r| PoLine::of(r)).collect();
     write_csv(po_summary_table(&pos), &files[5])?;
-    write_csv(plan_table(&orders), &files[6])?;
+    write_csv(plan_table(orders), &files[6])?;
     Ok(files)
 }
 
@@ -258,14 +258,15 @@ pub(super) fn curve(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: Nai
     let step = n.div_ceil(CURVE_SAMPLE).max(1);
     let kept: std::collections::HashSet<u32> = all.rows.iter().step_by(step).map(|r| r.sku_index).collect();
     let scale = if kept.is_empty() { 1.0 } else { n as f64 / kept.len() as f64 };
-    let part = Part { keep: &|k| kept.contains(&k), ..Part::ALL };
     // Targets do not change what the sample's plans start from: it is made once.
-    let basis = crate::plan::Basis::new(ds, &f.fc, &f.set, settings, as_of, part.keep, None, None);
+    let keep = |k| kept.contains(&k);
+    let basis = crate::plan::Basis::new(ds, &f.fc, &f.set, settings, as_of, &keep, None, None);
     CURVE
         .iter()
         .map(|&t| {
             let s = Settings { service_level: Some(t), service_measure: ServiceMeasure::Cycle, ..settings.clone() };
-            let (rows, _, _) = crate::plan::plan_on(ds, &f.fc, &f.set, &s, as_of, &basis, part);
+            let (rows, _, _) =
+                crate::plan::plan_on(ds, &f.fc, &f.set, &s, as_of, &basis, Part::ALL.tweak, Part::ALL.done);
             let mut point = trade_off(&format!("{:.0}%", t * 100.0), &rows);
             point.service = t;
             point.safety_stock_value *= scale;
@@ -350,9 +351,9 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     // (mostly compression), so it is written on a thread of its own while the tables, the
     // trade-off curve and the report are made.
     let book = o.out.join("proposals.xlsx");
+    let orders = proposal_rows(&p);
     let (files, checked) = std::thread::scope(|scope| {
         let workbook = scope.spawn(|| {
-            let orders = proposal_rows(&p);
             let pos: Vec<PoLine> = orders.iter().map(|r| PoLine::of(r)).collect();
             let sheets = vec![
                 ("proposals", plan_table(&orders)),
@@ -361,11 +362,10 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
             ];
             write_xlsx(sheets, &book)
         });
-        let rest = write_the_rest(o, scenarios, &ds, as_of, &f, &k, &p, &fu, &book);
+        let rest = write_the_rest(o, scenarios, &ds, as_of, &f, &k, &p, &orders, &fu, &book);
         let written = workbook.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         written.and(rest)
     })?;
-    let orders = proposal_rows(&p);
     Ok(PlanSummary {
         as_of,
         skus: p.rows.len(),
@@ -379,7 +379,8 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     })
 }
 
-/// What `plan` writes besides the workbook (`book`, listed in its place): the tables, KPIs,
+/// What `plan` writes besides the workbook (`book`, listed in its place; `orders` are its
+/// proposal lines): the tables, KPIs,
 /// backorder ETAs, alerts, the stockout-risk check, the what-if scenarios and the report.
 /// Returns the files and the risk check.
 #[allow(clippy::too_many_arguments)]
@@ -391,13 +392,14 @@ fn write_the_rest(
     f: &Forecasts,
     k: &Kpis,
     p: &Plan,
+    orders: &[&PlanRow],
     fu: &FollowUps,
     book: &Path,
 ) -> Result<(Vec<PathBuf>, Option<crate::risk::RiskCheck>)> {
     o.progress.stage("writing tables");
     let items = ds.items.as_ref();
     let skus = sorted_skus(ds, |s| items.is_some_and(|i| i.contains_key(&s)));
-    let mut files = write_plan_files(ds, f, p, &skus, &o.out)?;
+    let mut files = write_plan_files(ds, f, p, orders, &skus, &o.out)?;
     files.extend(write_kpis(k, &o.out, as_of)?);
     for (t, name) in [(eta_table(ds, &fu.etas), "backorder_eta.csv"), (alert_table(&fu.alerts), "alerts.csv")] {
         let path = o.out.join(name);

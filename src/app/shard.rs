@@ -131,7 +131,7 @@ pub fn run_portfolio(o: &RunOptions) -> Result<PortfolioSummary> {
     // The series and the KPIs are all that is taken from the sales lines.
     ds.release_sales_lines();
     o.progress.stage("portfolio figures");
-    let pl = crate::plan::learn(&ds, &f.fc, &f.set, &o.settings, as_of);
+    let pl = crate::plan::learn(&ds, &f.fc, &f.set, &o.settings, &lts);
     let mut file = PortfolioFile::new(stamped, &fl, &pl, &ds.skus);
     let path = o.out.join(PORTFOLIO_FILE);
     let fail = |e: String| Error::Write { path: path.clone(), source: std::io::Error::other(e) };
@@ -242,8 +242,8 @@ pub fn run_plan_shard(o: &RunOptions, shard: Shard, portfolio: &Path) -> Result<
     p.lead_times.supplier.clear();
     let items = ds.items.as_ref();
     let skus = sorted_skus(&ds, |s| keep(s) && items.is_some_and(|i| i.contains_key(&s)));
-    let mut files = write_plan_files(&ds, &f, &p, &skus, &o.out)?;
     let orders = proposal_rows(&p);
+    let mut files = write_plan_files(&ds, &f, &p, &orders, &skus, &o.out)?;
     o.progress.stage("backorders and alerts");
     let fu = follow_ups(&ds, &p, &Kpis::default(), &o.settings, as_of, Some(&shard));
     for (t, name) in [(eta_table(&ds, &fu.etas), "backorder_eta.csv"), (alert_table(&fu.alerts), "alerts.csv")] {

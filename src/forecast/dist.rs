@@ -237,6 +237,23 @@ pub enum Sampler {
     Dist(DemandDist),
 }
 
+/// The samplers of consecutive periods; past the last period, the last repeats (as
+/// [`crate::forecast::Forecasts::period`] does past the horizon).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodSamplers(Vec<Sampler>);
+
+impl PeriodSamplers {
+    /// The samplers of `dists`, period 0 first; at least one.
+    pub fn new(dists: impl IntoIterator<Item = DemandDist>) -> PeriodSamplers {
+        PeriodSamplers(dists.into_iter().map(|d| Sampler::new(&d)).collect())
+    }
+
+    /// Period `t`'s sampler.
+    pub fn at(&self, t: usize) -> &Sampler {
+        &self.0[t.min(self.0.len() - 1)]
+    }
+}
+
 /// Counts whose tail beyond this many units still holds probability are drawn directly.
 const TABLE_MAX: usize = 4096;
 
@@ -247,14 +264,12 @@ impl Sampler {
             return Sampler::Dist(*d);
         }
         // The count part and where it starts: sizes of a hurdle are 1 + a count.
-        let (zero, scale, shift, mean, var) = match d.hurdle {
-            Some(h) => (1.0 - h.prob.clamp(0.0, 1.0), h.prob.clamp(0.0, 1.0), 1, h.size_mean - 1.0, h.size_var),
-            None => (0.0, 1.0, 0, d.mean, d.var),
+        let (zero, scale, mean, var) = match d.hurdle {
+            Some(h) => (1.0 - h.prob.clamp(0.0, 1.0), h.prob.clamp(0.0, 1.0), h.size_mean - 1.0, h.size_var),
+            None => (0.0, 1.0, d.mean, d.var),
         };
-        let mut cdf = Vec::new();
-        if shift == 1 {
-            cdf.push(zero);
-        }
+        // A hurdle's no-demand mass is its own entry at 0; its sizes start at 1.
+        let mut cdf = if d.hurdle.is_some() { vec![zero] } else { Vec::new() };
         let mut total = zero;
         if mean <= 0.0 {
             // Sizes of exactly one.

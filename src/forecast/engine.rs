@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use super::dist::{DemandDist, Hurdle, Sampler, LEVELS};
+use super::dist::{DemandDist, Hurdle, PeriodSamplers, LEVELS};
 use super::ets::{AutoEts, HoltDamped};
 use super::models::{Adida, Croston, Fitted, Imapa, Model, MovingAverage, Naive, SeasonalNaive, Ses, Tsb};
 use super::season;
@@ -240,10 +240,9 @@ impl Forecasts {
         }
     }
 
-    /// SKU `i`'s period distributions made ready for many draws, one per forecast period
-    /// (past the horizon, [`Forecasts::period`] repeats the last: index `t.min(len - 1)`).
-    pub fn samplers(&self, i: usize) -> Vec<Sampler> {
-        (0..self.skus[i].mean.len()).map(|t| Sampler::new(&self.period(i, t))).collect()
+    /// SKU `i`'s period distributions made ready for many draws.
+    pub fn samplers(&self, i: usize) -> PeriodSamplers {
+        PeriodSamplers::new((0..self.skus[i].mean.len()).map(|t| self.period(i, t)))
     }
 
     /// Calibrated quantiles at [`LEVELS`] for SKU `i`, period `t`.
