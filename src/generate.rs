@@ -12,9 +12,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma, LogNormal, Poisson};
 use rayon::prelude::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ingest::Format;
-use crate::output::{concat, write_csv_parts, write_parquet_parts, write_xlsx, Table};
+use crate::output::{concat, write_csv_parts, write_parquet_parts, write_xlsx, Table, XLSX_ROWS};
 use crate::period::add_days;
 use crate::policy::round_order;
 
@@ -372,7 +372,22 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
         match s.format {
             Format::Csv => write_csv_parts(parts, &p),
             Format::Parquet => write_parquet_parts(parts, &p),
-            Format::Excel => write_xlsx(vec![(file, concat(parts)?)], &p),
+            Format::Excel => {
+                // A workbook read as input is one sheet: a table longer than a sheet holds
+                // cannot be one.
+                let df = concat(parts)?.frame()?;
+                if df.height() > XLSX_ROWS {
+                    return Err(Error::Setting {
+                        name: "--format".into(),
+                        value: "xlsx".into(),
+                        expected: format!(
+                            "csv or parquet: {file} has {} rows and an Excel sheet holds {XLSX_ROWS}",
+                            df.height()
+                        ),
+                    });
+                }
+                write_xlsx(vec![(file, Table::from_frame(df))], &p)
+            }
         }
     };
     let write = |t: Table, file: &str| write_parts(&mut std::iter::once(t), file);

@@ -407,8 +407,7 @@ impl RawTable {
 
     /// True for a cell that counts as empty: blank, or one of the settings' null values.
     fn is_null(&self, s: &str) -> bool {
-        let s = s.trim();
-        s.is_empty() || self.null_values.iter().any(|n| n == s)
+        is_null_in(&self.null_values, s)
     }
 
     /// The file's data row of row `i`.
@@ -493,10 +492,21 @@ impl RawTable {
     /// give all `None`.
     fn cells<'a>(&'a self, c: &str) -> Box<dyn Iterator<Item = Option<&'a str>> + 'a> {
         match self.cols.get(c) {
-            Some(ca) => Box::new(ca.iter().map(|v| v.map(str::trim).filter(|s| !self.is_null(s)))),
+            Some(ca) => Box::new(column_cells(ca, &self.null_values)),
             None => Box::new(std::iter::repeat_n(None, self.rows)),
         }
     }
+}
+
+/// Whether a cell is empty or one of the file's null values.
+fn is_null_in(null_values: &[String], s: &str) -> bool {
+    let s = s.trim();
+    s.is_empty() || null_values.iter().any(|n| n == s)
+}
+
+/// The cells of a text column as [`RawTable::cells`] gives them.
+fn column_cells<'a>(ca: &'a StringChunked, null_values: &'a [String]) -> impl Iterator<Item = Option<&'a str>> + 'a {
+    ca.iter().map(move |v| v.map(str::trim).filter(|s| !is_null_in(null_values, s)))
 }
 
 /// The first ragged row of a CSV that polars could not read, when that is what went wrong.
@@ -757,10 +767,9 @@ pub struct Sales {
     pub date: Vec<NaiveDate>,
     /// Units per line.
     pub qty: Vec<f64>,
-    /// Order id per line, when the file has the column and it was asked for.
+    /// Order id per line, when the file has the column and it was asked for. (Unit prices are
+    /// checked, never kept: no figure uses them.)
     pub order_id: Option<OrderIds>,
-    /// Unit price per line, when present and asked for.
-    pub unit_price: Option<Vec<Option<f64>>>,
 }
 
 /// The order ids of sales lines, each distinct id stored once (all of them in one text).
@@ -1328,8 +1337,14 @@ impl Dataset {
     /// table by far); their first and last dates stay known. Later reads of the lines find
     /// none.
     pub fn release_sales_lines(&mut self) {
+        drop(self.take_sales_lines());
+    }
+
+    /// Takes the sales lines out, as [`Dataset::release_sales_lines`] does, for a caller that
+    /// frees them when it is done with them.
+    pub fn take_sales_lines(&mut self) -> Sales {
         self.released_span = self.sales_span();
-        self.sales = Sales::default();
+        std::mem::take(&mut self.sales)
     }
 }
 
@@ -1375,7 +1390,7 @@ pub enum Details {
     None,
     /// Both are read and checked, not kept.
     Check,
-    /// Both are read, checked and kept.
+    /// Both are read and checked; the order ids are kept (prices are not: nothing uses them).
     Keep,
 }
 
@@ -1395,11 +1410,64 @@ pub fn read_sales_in_parts(
     part_bytes: usize,
 ) -> Result<Sales> {
     let keep = details == Details::Keep;
+    let mut s = Sales::default();
+    let mut found = Found::default();
+    // The order ids are interned on a thread of their own, a part behind: each part's id
+    // column (and which of its rows were kept) goes to it as the part is converted.
+    let (id_tx, id_rx) = std::sync::mpsc::sync_channel::<IdPart>(2);
+    let mut id_tx = keep.then_some(id_tx);
+    let ids = std::thread::scope(|scope| {
+        let interning = scope.spawn(move || {
+            let mut ids: Option<OrderIdsBuilder> = None;
+            for part in id_rx {
+                let b = ids.get_or_insert_with(|| OrderIdsBuilder::with_lines(part.file_rows));
+                let cells = column_cells(&part.ids, &part.null_values);
+                match &part.kept {
+                    None => cells.for_each(|id| b.push(id)),
+                    Some(kept) => {
+                        let cells: Vec<Option<&str>> = cells.collect();
+                        kept.iter().for_each(|&i| b.push(cells[i]));
+                    }
+                }
+            }
+            ids.map(OrderIdsBuilder::finish)
+        });
+        let read = read_sales_parts(src, skus, details, &mut s, &mut found, &mut id_tx, part_bytes);
+        // The thread ends when its channel closes.
+        drop(id_tx);
+        let ids = interning.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        read.map(|()| ids)
+    })?;
+    found.finish(&src.path, rejected)?;
+    s.order_id = ids;
+    Ok(s)
+}
+
+/// A part's order ids on their way to be interned.
+struct IdPart {
+    /// The part's `order_id` column, as read.
+    ids: StringChunked,
+    /// The rows kept, when some were left out.
+    kept: Option<Vec<usize>>,
+    /// The file's null values.
+    null_values: Vec<String>,
+    /// About how many rows the file has.
+    file_rows: usize,
+}
+
+/// The parts of [`read_sales_in_parts`]: the lines into `s`, the problems into `found`, each
+/// part's order ids to `ids` (when they are kept and the file has them).
+fn read_sales_parts(
+    src: &Source,
+    skus: &mut Skus,
+    details: Details,
+    s: &mut Sales,
+    found: &mut Found,
+    ids: &mut Option<std::sync::mpsc::SyncSender<IdPart>>,
+    part_bytes: usize,
+) -> Result<()> {
     let optional: &[&str] =
         if details == Details::None { &["location"] } else { &["order_id", "unit_price", "location"] };
-    let mut s = Sales::default();
-    let mut ids: Option<OrderIdsBuilder> = None;
-    let mut found = Found::default();
     RawTable::read_parts(src, &["date", "sku", "qty"], optional, part_bytes, |mut t| {
         t.key_by_location();
         let mut c = Check::new(&t);
@@ -1408,18 +1476,18 @@ pub fn read_sales_in_parts(
             s.date.reserve(t.file_rows);
             s.qty.reserve(t.file_rows);
         }
-        let mut price: Option<Vec<Option<f64>>> = None;
         if details != Details::None && t.has("unit_price") {
-            let checked = t.cells("unit_price").enumerate().map(|(i, v)| c.opt_number(i, "unit_price", v));
-            if keep {
-                price = Some(checked.collect());
-            } else {
-                checked.for_each(drop);
+            for (i, v) in t.cells("unit_price").enumerate() {
+                let _ = c.opt_number(i, "unit_price", v);
             }
         }
-        if keep && t.has("order_id") && ids.is_none() {
-            ids = Some(OrderIdsBuilder::with_lines(t.file_rows));
-        }
+        // The part's order ids, sent once it is known which rows are kept.
+        let send_ids = |kept: Option<Vec<usize>>| {
+            let (Some(tx), Some(col)) = (ids.as_ref(), t.cols.get("order_id")) else { return };
+            let part = IdPart { ids: col.clone(), kept, null_values: t.null_values.clone(), file_rows: t.file_rows };
+            // The interning thread only stops by panicking, which the join passes on.
+            let _ = tx.send(part);
+        };
         // Clean parts (ISO dates, plain non-negative numbers, every cell filled) are parsed by
         // polars in parallel; any other part cell by cell, so each problem is named.
         let typed = t.typed_dates_and_numbers("date", "qty").filter(|_| t.cells("sku").all(|k| k.is_some()));
@@ -1428,12 +1496,7 @@ pub fn read_sales_in_parts(
                 s.sku.extend(t.cells("sku").map(|k| skus.intern(k.unwrap_or_default())));
                 s.date.extend(dates);
                 s.qty.extend(qty);
-                if let Some(b) = ids.as_mut() {
-                    t.cells("order_id").for_each(|id| b.push(id));
-                }
-                if let Some(p) = price {
-                    s.unit_price.get_or_insert_with(|| Vec::with_capacity(t.file_rows)).extend(p);
-                }
+                send_ids(None);
             }
             _ => {
                 let mut kept = Vec::with_capacity(t.rows);
@@ -1448,23 +1511,12 @@ pub fn read_sales_in_parts(
                         kept.push(i);
                     }
                 }
-                if let Some(b) = ids.as_mut() {
-                    let cells: Vec<Option<&str>> = t.cells("order_id").collect();
-                    kept.iter().for_each(|&i| b.push(cells[i]));
-                }
-                if let Some(p) = price {
-                    s.unit_price
-                        .get_or_insert_with(|| Vec::with_capacity(t.file_rows))
-                        .extend(kept.iter().map(|&i| p[i]));
-                }
+                send_ids(Some(kept));
             }
         }
         found.add(c);
         Ok(())
-    })?;
-    found.finish(&src.path, rejected)?;
-    s.order_id = ids.map(OrderIdsBuilder::finish);
-    Ok(s)
+    })
 }
 
 /// Reads the backorders file.
@@ -1961,11 +2013,7 @@ mod tests {
             let read = |part: usize| {
                 let (mut skus, mut rejected) = (Skus::default(), Vec::new());
                 let got = read_sales_in_parts(&src, &mut skus, Details::Keep, &mut rejected, part);
-                (
-                    got.map(|s| (s.sku, s.date, s.qty, s.order_id, s.unit_price)).map_err(|e| e.to_string()),
-                    skus.names,
-                    rejected,
-                )
+                (got.map(|s| (s.sku, s.date, s.qty, s.order_id)).map_err(|e| e.to_string()), skus.names, rejected)
             };
             let want = read(whole);
             for part in [1, 7, 40, 100, 1000] {
@@ -1974,7 +2022,7 @@ mod tests {
             // `check` finds the same problems without keeping ids and prices.
             let (mut skus, mut rejected) = (Skus::default(), Vec::new());
             let checked = read_sales_in_parts(&src, &mut skus, Details::Check, &mut rejected, 40)
-                .map(|s| (s.sku, s.date, s.qty, s.order_id.is_none() && s.unit_price.is_none()))
+                .map(|s| (s.sku, s.date, s.qty, s.order_id.is_none()))
                 .map_err(|e| e.to_string());
             let kept = want.0.clone().map(|w| (w.0, w.1, w.2, true));
             assert_eq!((checked, skus.names, rejected), (kept, want.1.clone(), want.2.clone()));
@@ -2040,7 +2088,7 @@ mod tests {
         let sales = |part: usize| {
             let (mut skus, mut rejected) = (Skus::default(), Vec::new());
             let s = read_sales_in_parts(&src("sales"), &mut skus, Details::Keep, &mut rejected, part).unwrap();
-            (s.sku, s.date, s.qty, s.order_id, s.unit_price, skus.names)
+            (s.sku, s.date, s.qty, s.order_id, skus.names)
         };
         let want = sales(whole);
         assert!(want.0.len() > 100, "{} lines", want.0.len());

@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::forecast::Calibration;
-use crate::ingest::{Dataset, OrderIds};
+use crate::ingest::{Dataset, OrderIds, Sales};
 use crate::leadtime::{quantile_sorted, LeadTimes};
 use crate::period::Period;
 use crate::series::SalesAre;
@@ -101,7 +101,7 @@ pub fn compute(
     calibration: Option<&Calibration>,
     lead_times: Option<&LeadTimes>,
 ) -> Kpis {
-    let mut k = compute_history(ds, sales_are, period, from, to, lead_times);
+    let mut k = compute_history(ds, &ds.sales, sales_are, period, from, to, lead_times);
     if let Some(c) = calibration {
         k.add_accuracy(c);
     }
@@ -137,9 +137,11 @@ fn round4(value: f64) -> f64 {
     (value * 1e4).round() / 1e4
 }
 
-/// The KPIs of the history alone (everything but forecast accuracy), as [`compute`].
+/// The KPIs of the history alone (everything but forecast accuracy), as [`compute`], from
+/// `sales` (the dataset's own lines, or those lines taken out of it).
 pub fn compute_history(
     ds: &Dataset,
+    sales: &Sales,
     sales_are: SalesAre,
     period: Period,
     from: Option<NaiveDate>,
@@ -147,7 +149,6 @@ pub fn compute_history(
     lead_times: Option<&LeadTimes>,
 ) -> Kpis {
     let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
-    let sales = &ds.sales;
     let backs: Vec<&crate::ingest::Backorder> = ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect();
     // Which orders had a backordered line: by order id when both files have one, else by
     // SKU and date.
@@ -344,7 +345,6 @@ mod tests {
                 let ids: Vec<String> = (1..=10).map(|i| format!("O{i}")).collect();
                 OrderIds::from_cells(ids.iter().map(|s| Some(s.as_str())))
             }),
-            unit_price: None,
         };
         let bo = |i: usize, q: f64, filled: Option<&str>| Backorder {
             sku: a,
@@ -395,7 +395,6 @@ mod tests {
             date: vec![day(3), day(3), day(4), day(5), day(5)],
             qty: vec![1.0; 5],
             order_id: Some(order_id),
-            unit_price: None,
         };
         let bo = |sku: u32, date: NaiveDate, id: Option<&str>| Backorder {
             sku,

@@ -87,16 +87,18 @@ pub fn model(fc: &Forecasts, i: usize, from: usize, lt: &LeadTime, spec: &Spec) 
 /// hurdle the same given that the period has demand. Periods past the horizon repeat the last.
 struct Tables {
     period: PeriodSamplers,
+    /// Per distinct period distribution ([`PeriodSamplers::slot`]), its given-demand sampler.
     given: Vec<Option<Sampler>>,
 }
 
 impl Tables {
     fn new(fc: &Forecasts, i: usize) -> Tables {
-        let dists: Vec<DemandDist> = (0..fc.skus[i].mean.len()).map(|t| fc.period(i, t)).collect();
+        let dists = (0..fc.skus[i].mean.len()).map(|t| fc.period(i, t));
         let given = |d: &DemandDist| {
             d.hurdle.map(|h| Sampler::new(&DemandDist::intermittent(Hurdle { prob: 1.0, ..h }, d.discrete)))
         };
-        Tables { given: dists.iter().map(given).collect(), period: PeriodSamplers::new(dists) }
+        let (period, given) = PeriodSamplers::with(dists, given);
+        Tables { period, given }
     }
 
     /// [`span_of`] on the tables: with whole units, one number per whole period, and for a
@@ -109,7 +111,7 @@ impl Tables {
     /// hurdle demand is a demand size, drawn at once; otherwise spans are drawn until one has
     /// demand (a draw of a non-zero period when tries run out).
     fn span_with_demand<R: Rng>(&self, fc: &Forecasts, i: usize, from: usize, len: f64, rng: &mut R) -> f64 {
-        let given = &self.given[from.min(self.given.len() - 1)];
+        let given = &self.given[self.period.slot(from)];
         if let (Some(g), true) = (given, (len - 1.0).abs() < 1e-9) {
             return g.sample(rng);
         }

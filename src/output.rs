@@ -212,9 +212,18 @@ pub fn concat(tables: impl IntoIterator<Item = Table>) -> Result<Table> {
     Ok(all.map(Table::from_frame).unwrap_or_default())
 }
 
+/// Data rows an Excel sheet holds (1,048,576 rows, one of them the header).
+pub const XLSX_ROWS: usize = 1_048_575;
+
 /// Writes tables as the sheets of one workbook: numbers as numbers, dates as dates, a bold,
-/// frozen and filtered header row, and column widths fitted to the contents.
+/// frozen and filtered header row, and column widths fitted to the contents. A table longer
+/// than a sheet holds goes on as sheets `NAME (2)`, `NAME (3)`, ..., each with the header.
 pub fn write_xlsx(sheets: Vec<(&str, Table)>, path: &Path) -> Result<()> {
+    write_xlsx_in(sheets, path, XLSX_ROWS)
+}
+
+/// [`write_xlsx`] with at most `per_sheet` data rows per sheet.
+fn write_xlsx_in(sheets: Vec<(&str, Table)>, path: &Path, per_sheet: usize) -> Result<()> {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
     let fail = |e: XlsxError| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) };
     let mut wb = Workbook::new();
@@ -225,10 +234,19 @@ pub fn write_xlsx(sheets: Vec<(&str, Table)>, path: &Path) -> Result<()> {
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let money = Format::new().set_num_format("#,##0.00");
     let whole = Format::new().set_num_format("#,##0");
+    let mut pages: Vec<(String, DataFrame)> = Vec::new();
     for (name, table) in sheets {
-        let df = table.frame()?;
+        let all = table.frame()?;
+        let per_sheet = per_sheet.max(1);
+        let n = all.height().div_ceil(per_sheet).max(1);
+        for k in 0..n {
+            let title = if k == 0 { name.to_string() } else { format!("{name} ({})", k + 1) };
+            pages.push((title, all.slice((k * per_sheet) as i64, per_sheet)));
+        }
+    }
+    for (name, df) in pages {
         let ws = wb.add_worksheet();
-        ws.set_name(name).map_err(fail)?;
+        ws.set_name(&name).map_err(fail)?;
         for (j, c) in df.columns().iter().enumerate() {
             let j = j as u16;
             ws.write_string_with_format(0, j, c.name().as_str(), &bold).map_err(fail)?;
@@ -303,6 +321,29 @@ pub fn write_text(path: &Path, text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_longer_than_a_sheet_goes_on_in_sheets_with_the_header() {
+        use calamine::{open_workbook_auto, Data, Reader};
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.xlsx");
+        let t = Table::new().text("sku", ["A", "B", "C", "D", "E"]).num("qty", [1.0, 2.0, 3.0, 4.0, 5.0]);
+        let short = Table::new().text("note", ["x"]);
+        write_xlsx_in(vec![("lines", t), ("notes", short)], &p, 2).unwrap();
+        let mut wb = open_workbook_auto(&p).unwrap();
+        assert_eq!(wb.sheet_names(), ["lines", "lines (2)", "lines (3)", "notes"]);
+        let mut skus = Vec::new();
+        for name in ["lines", "lines (2)", "lines (3)"] {
+            let r = wb.worksheet_range(name).unwrap();
+            let rows: Vec<&[Data]> = r.rows().collect();
+            assert_eq!(rows[0], [Data::String("sku".into()), Data::String("qty".into())], "{name}");
+            assert!(rows.len() <= 3, "{name}: {} rows", rows.len());
+            skus.extend(rows[1..].iter().map(|r| (r[0].to_string(), r[1].to_string())));
+        }
+        let want: Vec<(String, String)> =
+            [("A", "1"), ("B", "2"), ("C", "3"), ("D", "4"), ("E", "5")].map(|(a, b)| (a.into(), b.into())).to_vec();
+        assert_eq!(skus, want);
+    }
 
     #[test]
     fn csv_is_written_whole_and_no_temp_file_remains() {

@@ -131,6 +131,22 @@ fn scope_table(html: &mut String, k: &Kpis, heads: [&str; 4], scopes: &[(&str, S
     html.push_str("</table>\n");
 }
 
+/// The `cap` items of largest value (`key` gives the value and a name that breaks ties), in
+/// that order; all of them, as they are, when there are no more than `cap`.
+fn largest<T>(mut items: Vec<T>, cap: usize, key: impl Fn(&T) -> (f64, &str)) -> Vec<T> {
+    if items.len() > cap {
+        items.sort_by(|a, b| {
+            let (a, b) = (key(a), key(b));
+            b.0.total_cmp(&a.0).then(a.1.cmp(b.1))
+        });
+        items.truncate(cap);
+    }
+    items
+}
+
+/// Most proposal lines the report's table shows.
+pub const REPORT_LINES: usize = 5_000;
+
 /// Draws every chart and writes `index.html` (plus `kpis` are written by the caller).
 pub fn write(out: &Path, r: &ReportInput, extra: &Extra) -> Result<Vec<PathBuf>> {
     let dir = out.join("charts");
@@ -456,7 +472,9 @@ td.t {{ text-align: left; }}
         let _ = write!(html, "<th>{c}</th>");
     }
     html.push_str("</tr></thead><tbody>\n");
-    let mut sorted = orders.clone();
+    // A page of every line of a large catalogue would not open: past REPORT_LINES the table
+    // shows the lines of largest value (the workbook and the CSV have them all).
+    let mut sorted = largest(orders.clone(), REPORT_LINES, |o| (o.order_value, o.sku.as_str()));
     sorted.sort_by(|a, b| a.supplier.cmp(&b.supplier).then(a.sku.cmp(&b.sku)));
     for o in sorted {
         let _ = writeln!(
@@ -481,6 +499,13 @@ td.t {{ text-align: left; }}
         );
     }
     html.push_str("</tbody></table></div>\n");
+    if orders.len() > REPORT_LINES {
+        let _ = writeln!(
+            html,
+            "<p class=\"note\">The {REPORT_LINES} lines of largest value of {} are shown; every line is in proposals.xlsx and proposals.csv.</p>",
+            orders.len()
+        );
+    }
     for (title, body) in &extra.sections {
         let _ = write!(html, "<h2>{}</h2>\n{}\n", esc(title), body);
     }
@@ -520,4 +545,19 @@ document.querySelectorAll('#po th').forEach(function (th, i) { th.addEventListen
     write_text(&index, &html)?;
     files.push(index);
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_table_keeps_the_lines_of_largest_value() {
+        let lines = vec![("A", 5.0), ("B", 9.0), ("C", 1.0), ("D", 9.0), ("E", 7.0)];
+        fn key<'a>(x: &'a (&'static str, f64)) -> (f64, &'a str) {
+            (x.1, x.0)
+        }
+        assert_eq!(largest(lines.clone(), 3, key), [("B", 9.0), ("D", 9.0), ("E", 7.0)]);
+        assert_eq!(largest(lines.clone(), 5, key), lines);
+    }
 }

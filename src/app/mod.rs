@@ -259,9 +259,24 @@ type EngineFn<'a> = &'a dyn Fn(&[&[f64]], &EngineSettings) -> Engine;
 /// Forecasts `horizon` periods ahead by `engine`: the series, with known events divided out;
 /// then events multiplied in and new items blended with their like items.
 fn forecasts_by(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize, engine: EngineFn) -> Forecasts {
+    forecast_series(ds, o, demand_series(ds, o, as_of), horizon, engine)
+}
+
+/// The demand series of the dataset's sales lines.
+fn demand_series(ds: &Dataset, o: &RunOptions, as_of: NaiveDate) -> SeriesSet {
+    demand_series_of(ds, &ds.sales, o, as_of)
+}
+
+/// The demand series of `sales`, the dataset's lines (or those lines taken out of it).
+fn demand_series_of(ds: &Dataset, sales: &crate::ingest::Sales, o: &RunOptions, as_of: NaiveDate) -> SeriesSet {
     let s = &o.settings;
     o.progress.stage("demand series");
-    let set = SeriesSet::build(&ds.sales, ds.backorders.as_deref(), s.sales_are, s.period, as_of, ds.skus.len());
+    SeriesSet::build(sales, ds.backorders.as_deref(), s.sales_are, s.period, as_of, ds.skus.len())
+}
+
+/// [`forecasts_by`] from series already built (the sales lines are not read again).
+fn forecast_series(ds: &Dataset, o: &RunOptions, set: SeriesSet, horizon: usize, engine: EngineFn) -> Forecasts {
+    let s = &o.settings;
     o.progress.stage("forecasting");
     let mut es = EngineSettings::new(s.horizon, s.period.per_year(), o.model.clone());
     es.horizon = horizon.max(1);

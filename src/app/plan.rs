@@ -314,25 +314,33 @@ pub(super) fn read_and_plan(o: &RunOptions, accuracy: bool) -> Result<(Dataset, 
     let load = planning_load(true);
     let mut ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
-    // The KPIs are counted on a thread of their own while the forecasts are made (the count
-    // is a single pass; the forecasts keep both cores busy most of the time, not all of it).
+    // The demand series and the KPIs are all that is taken from the sales lines, the largest
+    // table by far. The KPIs are counted on a thread of their own while the series are built
+    // and the forecasts made (the count is a single pass; the forecasts keep both cores busy
+    // most of the time, not all of it). The lines' memory goes as soon as both are done with
+    // them, before the forecasts are.
+    let sales = std::sync::Arc::new(ds.take_sales_lines());
     let empty = HashMap::new();
     let s = &o.settings;
+    let ds_ref = &ds;
     let (f, (mut k, lts)) = std::thread::scope(|scope| {
-        let history = scope.spawn(|| {
+        let counted = std::sync::Arc::clone(&sales);
+        let history = scope.spawn(move || {
+            let ds = ds_ref;
             let lts =
                 lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
-            (kpis::compute_history(&ds, s.sales_are, s.period, None, None, Some(&lts)), lts)
+            let k = kpis::compute_history(ds, &counted, s.sales_are, s.period, None, None, Some(&lts));
+            drop(counted);
+            (k, lts)
         });
-        let f = run_forecasts(&ds, o, as_of);
+        let set = demand_series_of(&ds, &sales, o, as_of);
+        drop(sales);
+        let f = forecast_series(&ds, o, set, o.settings.horizon, &|series, es| forecast_all(series, es));
         (f, history.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
     if accuracy {
         k.add_accuracy(&f.fc.calibration);
     }
-    // The demand series and the KPIs are all that is taken from the sales lines, the
-    // largest table by far: their memory goes before planning.
-    ds.release_sales_lines();
     o.progress.stage("planning");
     let done = |n, total| o.progress.items(n, total);
     let part = Part { done: &done, ..Part::ALL };

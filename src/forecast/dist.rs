@@ -238,19 +238,53 @@ pub enum Sampler {
 }
 
 /// The samplers of consecutive periods; past the last period, the last repeats (as
-/// [`crate::forecast::Forecasts::period`] does past the horizon).
+/// [`crate::forecast::Forecasts::period`] does past the horizon). Periods of the same
+/// distribution (a flat forecast's, or a season's repeats) share one sampler.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PeriodSamplers(Vec<Sampler>);
+pub struct PeriodSamplers {
+    /// One sampler per distinct distribution, in the order first met.
+    samplers: Vec<Sampler>,
+    /// Per period, its sampler's index.
+    slots: Vec<u32>,
+}
 
 impl PeriodSamplers {
     /// The samplers of `dists`, period 0 first; at least one.
     pub fn new(dists: impl IntoIterator<Item = DemandDist>) -> PeriodSamplers {
-        PeriodSamplers(dists.into_iter().map(|d| Sampler::new(&d)).collect())
+        PeriodSamplers::with(dists, |_| ()).0
+    }
+
+    /// [`PeriodSamplers::new`], and `extra` of each distinct distribution, in the order of
+    /// [`PeriodSamplers::slot`].
+    pub fn with<U>(
+        dists: impl IntoIterator<Item = DemandDist>,
+        extra: impl Fn(&DemandDist) -> U,
+    ) -> (PeriodSamplers, Vec<U>) {
+        let mut distinct: Vec<DemandDist> = Vec::new();
+        let (mut samplers, mut extras, mut slots) = (Vec::new(), Vec::new(), Vec::new());
+        for d in dists {
+            let k = match distinct.iter().rposition(|x| *x == d) {
+                Some(k) => k,
+                None => {
+                    samplers.push(Sampler::new(&d));
+                    extras.push(extra(&d));
+                    distinct.push(d);
+                    distinct.len() - 1
+                }
+            };
+            slots.push(k as u32);
+        }
+        (PeriodSamplers { samplers, slots }, extras)
+    }
+
+    /// Which distinct distribution period `t` has (periods past the last have the last's).
+    pub fn slot(&self, t: usize) -> usize {
+        self.slots[t.min(self.slots.len() - 1)] as usize
     }
 
     /// Period `t`'s sampler.
     pub fn at(&self, t: usize) -> &Sampler {
-        &self.0[t.min(self.0.len() - 1)]
+        &self.samplers[self.slot(t)]
     }
 }
 
@@ -292,7 +326,16 @@ impl Sampler {
 
     fn table(cdf: Vec<f64>) -> Sampler {
         let n = cdf.len();
-        let guide = (0..n).map(|j| cdf.partition_point(|c| *c <= j as f64 / n as f64) as u32).collect();
+        // The first k with cdf[k] > j / n, for each j: the thresholds rise, so one pass.
+        let mut k = 0;
+        let guide = (0..n)
+            .map(|j| {
+                while k < n && cdf[k] <= j as f64 / n as f64 {
+                    k += 1;
+                }
+                k as u32
+            })
+            .collect();
         Sampler::Table { cdf, guide }
     }
 
