@@ -180,7 +180,7 @@ pub fn alerts(x: &AlertInput) -> Vec<Alert> {
         let late = days(e, x.as_of);
         out.push(Alert {
             sku: (x.sku_name)(p.sku),
-            supplier: p.supplier.clone(),
+            supplier: p.supplier.to_string(),
             kind: "overdue_po",
             severity: if late > s.overdue_high_days { Severity::High } else { Severity::Medium },
             value: Some(late),

@@ -101,7 +101,7 @@ pub fn etas<'a>(
             }
             out.push(Eta {
                 sku,
-                order_id: b.order_id.clone().unwrap_or_default(),
+                order_id: b.order_id.as_deref().unwrap_or_default().to_string(),
                 date: b.date,
                 qty: b.qty,
                 priority: b.priority,

@@ -718,6 +718,10 @@ impl Found {
     }
 }
 
+/// A short code read from a file (an order, purchase order or supplier number), held inline
+/// when it has up to 24 bytes: tens of millions of rows then cost no allocation each.
+pub type Code = compact_str::CompactString;
+
 /// Interned SKU codes: tables refer to SKUs by a dense index.
 #[derive(Debug, Default, Clone)]
 pub struct Skus {
@@ -895,7 +899,7 @@ pub struct Backorder {
     /// Day it was filled; `None` while open.
     pub filled_date: Option<NaiveDate>,
     /// Customer order id, when given.
-    pub order_id: Option<String>,
+    pub order_id: Option<Code>,
     /// The customer cancelled instead of waiting.
     pub cancelled: bool,
     /// Serving priority: lines with one go first, lowest number first.
@@ -946,11 +950,11 @@ pub struct Item {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PurchaseOrder {
     /// Purchase order number.
-    pub po_id: String,
+    pub po_id: Code,
     /// SKU index.
     pub sku: u32,
     /// Supplier code.
-    pub supplier: String,
+    pub supplier: Code,
     /// Day ordered.
     pub order_date: NaiveDate,
     /// Units.
@@ -1568,7 +1572,7 @@ pub fn read_backorders_in_parts(
                     date,
                     qty,
                     filled_date: filled,
-                    order_id: o.map(String::from),
+                    order_id: o.map(Code::from),
                     cancelled,
                     priority,
                     promised_date,
@@ -1919,9 +1923,9 @@ pub fn read_purchase_orders_in_parts(
                 (po, sku, supplier, od, qty, c.ok(i))
             {
                 out.push(PurchaseOrder {
-                    po_id: po.to_string(),
+                    po_id: Code::from(po),
                     sku: skus.intern(sku),
-                    supplier: supplier.to_string(),
+                    supplier: Code::from(supplier),
                     order_date: od,
                     qty,
                     received_date: rd,

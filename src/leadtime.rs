@@ -185,9 +185,9 @@ pub fn measure<K: std::hash::Hash + Eq>(
         if let Some(k) = sku_key(p) {
             add(by_sku.entry(k).or_default());
         }
-        match by_sup.get_mut(&p.supplier) {
+        match by_sup.get_mut(p.supplier.as_str()) {
             Some(acc) => add(acc),
-            None => add(by_sup.entry(p.supplier.clone()).or_default()),
+            None => add(by_sup.entry(p.supplier.to_string()).or_default()),
         }
     }
     let done = |a: Acc| stats(a.days, a.on_time, a.vs_planned, a.delays);
@@ -494,7 +494,7 @@ pub fn scheduled_receipts<'a>(
                     }
                 }
             };
-            out.entry(p.sku).or_default().push(Incoming { po_id: p.po_id.clone(), due, qty: p.qty, basis, spread });
+            out.entry(p.sku).or_default().push(Incoming { po_id: p.po_id.to_string(), due, qty: p.qty, basis, spread });
         }
     }
     for v in out.values_mut() {
@@ -510,7 +510,7 @@ mod tests {
 
     fn po(sku: u32, sup: &str, od: &str, rd: Option<&str>, ed: Option<&str>, qty: f64, row: usize) -> PurchaseOrder {
         PurchaseOrder {
-            po_id: format!("P{row}"),
+            po_id: format!("P{row}").into(),
             sku,
             supplier: sup.into(),
             order_date: parse_date(od).unwrap(),

@@ -215,25 +215,125 @@ pub fn concat(tables: impl IntoIterator<Item = Table>) -> Result<Table> {
 /// Data rows an Excel sheet holds (1,048,576 rows, one of them the header).
 pub const XLSX_ROWS: usize = 1_048_575;
 
+/// Sheets with more rows than this are written row by row through a temporary file
+/// (rust_xlsxwriter's constant-memory mode) instead of being held whole: a million-row sheet
+/// held as cells takes gigabytes.
+const XLSX_STREAMED_ROWS: usize = 200_000;
+
 /// Writes tables as the sheets of one workbook: numbers as numbers, dates as dates, a bold,
 /// frozen and filtered header row, and column widths fitted to the contents. A table longer
 /// than a sheet holds goes on as sheets `NAME (2)`, `NAME (3)`, ..., each with the header.
 pub fn write_xlsx(sheets: Vec<(&str, Table)>, path: &Path) -> Result<()> {
-    write_xlsx_in(sheets, path, XLSX_ROWS)
+    write_xlsx_in(sheets, path, XLSX_ROWS, XLSX_STREAMED_ROWS)
 }
 
-/// [`write_xlsx`] with at most `per_sheet` data rows per sheet.
-fn write_xlsx_in(sheets: Vec<(&str, Table)>, path: &Path, per_sheet: usize) -> Result<()> {
+/// One cell of a workbook, as read from a column.
+enum Cell<'a> {
+    Empty,
+    Date(NaiveDate),
+    Text(&'a str),
+    Number(f64, Option<&'a rust_xlsxwriter::Format>),
+}
+
+/// The number formats of a workbook.
+struct Formats {
+    bold: rust_xlsxwriter::Format,
+    date: rust_xlsxwriter::Format,
+    money: rust_xlsxwriter::Format,
+    whole: rust_xlsxwriter::Format,
+}
+
+/// Column `c` as it is written: dates, text (other types as their text) and numbers (money
+/// columns and counts with their formats).
+fn sheet_column(c: &Column) -> Result<Column> {
+    Ok(match c.dtype() {
+        DataType::Date | DataType::String => c.clone(),
+        dt if dt.is_primitive_numeric() => c.cast(&DataType::Float64)?,
+        _ => c.cast(&DataType::String)?,
+    })
+}
+
+/// The cells of `c` (a column of `df` as [`sheet_column`] gives it; `kind` is the original's
+/// type), top to bottom.
+fn sheet_cells<'a>(
+    c: &'a Column,
+    name: &str,
+    kind: &DataType,
+    f: &'a Formats,
+) -> Result<Box<dyn Iterator<Item = Cell<'a>> + 'a>> {
+    Ok(match c.dtype() {
+        DataType::Date => Box::new(c.date()?.physical().iter().map(|d| {
+            match d.and_then(|d| EPOCH.checked_add_signed(chrono::TimeDelta::days(d.into()))) {
+                Some(d) => Cell::Date(d),
+                None => Cell::Empty,
+            }
+        })),
+        DataType::String => Box::new(c.str()?.iter().map(|v| match v.filter(|v| !v.is_empty()) {
+            Some(v) => Cell::Text(v),
+            None => Cell::Empty,
+        })),
+        _ => {
+            let fmt = if name.ends_with("_value") || name.contains("cost") || name.contains("price") {
+                Some(&f.money)
+            } else if kind.is_integer() {
+                Some(&f.whole)
+            } else {
+                None
+            };
+            Box::new(c.f64()?.iter().map(move |x| match x.filter(|x| x.is_finite()) {
+                Some(x) => Cell::Number(x, fmt),
+                None => Cell::Empty,
+            }))
+        }
+    })
+}
+
+/// Writes `cell` at (`row`, `col`); returns the characters it shows, about.
+fn write_cell(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    cell: Cell,
+    f: &Formats,
+) -> std::result::Result<usize, rust_xlsxwriter::XlsxError> {
+    Ok(match cell {
+        Cell::Empty => 0,
+        Cell::Date(d) => {
+            let x = rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+            ws.write_datetime_with_format(row, col, &x, &f.date)?;
+            10
+        }
+        Cell::Text(v) => {
+            ws.write_string(row, col, v)?;
+            v.chars().count()
+        }
+        Cell::Number(x, fmt) => {
+            match fmt {
+                Some(fmt) => ws.write_number_with_format(row, col, x, fmt)?,
+                None => ws.write_number(row, col, x)?,
+            };
+            // Digits, and the separators and decimals a format adds.
+            let digits = format!("{x}").len();
+            digits + fmt.map_or(0, |_| digits / 3 + 3)
+        }
+    })
+}
+
+/// [`write_xlsx`] with at most `per_sheet` data rows per sheet, and sheets of more than
+/// `streamed` rows written row by row.
+fn write_xlsx_in(sheets: Vec<(&str, Table)>, path: &Path, per_sheet: usize, streamed: usize) -> Result<()> {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
     let fail = |e: XlsxError| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) };
     let mut wb = Workbook::new();
     // A fixed creation date: the same inputs give the same bytes.
     let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(fail)?;
     wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
-    let bold = Format::new().set_bold();
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    let money = Format::new().set_num_format("#,##0.00");
-    let whole = Format::new().set_num_format("#,##0");
+    let f = Formats {
+        bold: Format::new().set_bold(),
+        date: Format::new().set_num_format("yyyy-mm-dd"),
+        money: Format::new().set_num_format("#,##0.00"),
+        whole: Format::new().set_num_format("#,##0"),
+    };
     let mut pages: Vec<(String, DataFrame)> = Vec::new();
     for (name, table) in sheets {
         let all = table.frame()?;
@@ -245,68 +345,49 @@ fn write_xlsx_in(sheets: Vec<(&str, Table)>, path: &Path, per_sheet: usize) -> R
         }
     }
     for (name, df) in pages {
-        let ws = wb.add_worksheet();
+        let by_rows = df.height() > streamed;
+        let ws = if by_rows { wb.add_worksheet_with_constant_memory() } else { wb.add_worksheet() };
         ws.set_name(&name).map_err(fail)?;
+        let cols: Vec<Column> = df.columns().iter().map(sheet_column).collect::<Result<_>>()?;
+        let mut cells = Vec::with_capacity(cols.len());
+        for (c, original) in cols.iter().zip(df.columns()) {
+            cells.push(sheet_cells(c, original.name().as_str(), original.dtype(), &f)?);
+        }
         for (j, c) in df.columns().iter().enumerate() {
-            let j = j as u16;
-            ws.write_string_with_format(0, j, c.name().as_str(), &bold).map_err(fail)?;
-            let row = |i: usize| i as u32 + 1;
-            match c.dtype() {
-                DataType::Date => {
-                    for (i, d) in c.date()?.physical().iter().enumerate() {
-                        let Some(d) = d.and_then(|d| EPOCH.checked_add_signed(chrono::TimeDelta::days(d.into())))
-                        else {
-                            continue;
-                        };
-                        let (y, m, dd) = (d.year() as u16, d.month() as u8, d.day() as u8);
-                        let x = ExcelDateTime::from_ymd(y, m, dd).map_err(fail)?;
-                        ws.write_datetime_with_format(row(i), j, &x, &date).map_err(fail)?;
-                    }
-                }
-                DataType::String => {
-                    for (i, v) in c.str()?.iter().enumerate() {
-                        if let Some(v) = v.filter(|v| !v.is_empty()) {
-                            ws.write_string(row(i), j, v).map_err(fail)?;
-                        }
-                    }
-                }
-                dt if dt.is_primitive_numeric() => {
-                    let name = c.name().as_str();
-                    let fmt = if name.ends_with("_value") || name.contains("cost") || name.contains("price") {
-                        Some(&money)
-                    } else if dt.is_integer() {
-                        Some(&whole)
-                    } else {
-                        None
-                    };
-                    let v = c.cast(&DataType::Float64)?;
-                    for (i, x) in v.f64()?.iter().enumerate() {
-                        let Some(x) = x.filter(|x| x.is_finite()) else { continue };
-                        match fmt {
-                            Some(f) => ws.write_number_with_format(row(i), j, x, f).map_err(fail)?,
-                            None => ws.write_number(row(i), j, x).map_err(fail)?,
-                        };
-                    }
-                }
-                _ => {
-                    let v = c.cast(&DataType::String)?;
-                    for (i, s) in v.str()?.iter().enumerate() {
-                        if let Some(s) = s {
-                            ws.write_string(row(i), j, s).map_err(fail)?;
-                        }
-                    }
-                }
-            }
+            ws.write_string_with_format(0, j as u16, c.name().as_str(), &f.bold).map_err(fail)?;
         }
         let last_col = df.width().saturating_sub(1) as u16;
         ws.set_freeze_panes(1, 0).map_err(fail)?;
         ws.autofilter(0, 0, df.height() as u32, last_col).map_err(fail)?;
-        ws.autofit();
+        if by_rows {
+            // Row by row (a row once left cannot be written again); columns as wide as the
+            // longest cell, the header with its filter button included.
+            let mut widths: Vec<usize> = df.columns().iter().map(|c| c.name().len() + 3).collect();
+            for i in 0..df.height() {
+                for (j, column) in cells.iter_mut().enumerate() {
+                    let cell = column.next().unwrap_or(Cell::Empty);
+                    let shown = write_cell(ws, i as u32 + 1, j as u16, cell, &f).map_err(fail)?;
+                    widths[j] = widths[j].max(shown);
+                }
+            }
+            for (j, w) in widths.iter().enumerate() {
+                ws.set_column_width(j as u16, (*w as f64 * 1.1 + 2.0).min(80.0)).map_err(fail)?;
+            }
+        } else {
+            // Column by column, as the cells are stored (and the shared strings numbered).
+            for (j, column) in cells.into_iter().enumerate() {
+                for (i, cell) in column.enumerate() {
+                    write_cell(ws, i as u32 + 1, j as u16, cell, &f).map_err(fail)?;
+                }
+            }
+            ws.autofit();
+        }
     }
-    let bytes = wb.save_to_buffer().map_err(fail)?;
-    write_atomic(path, |f| {
+    write_atomic(path, |file| {
         use std::io::Write;
-        f.write_all(&bytes).map_err(|e| Error::Write { path: path.to_path_buf(), source: e })
+        let mut out = std::io::BufWriter::new(file);
+        wb.save_to_writer(&mut out).map_err(fail)?;
+        out.flush().map_err(|e| Error::Write { path: path.to_path_buf(), source: e })
     })
 }
 
@@ -329,7 +410,7 @@ mod tests {
         let p = dir.path().join("t.xlsx");
         let t = Table::new().text("sku", ["A", "B", "C", "D", "E"]).num("qty", [1.0, 2.0, 3.0, 4.0, 5.0]);
         let short = Table::new().text("note", ["x"]);
-        write_xlsx_in(vec![("lines", t), ("notes", short)], &p, 2).unwrap();
+        write_xlsx_in(vec![("lines", t), ("notes", short)], &p, 2, XLSX_STREAMED_ROWS).unwrap();
         let mut wb = open_workbook_auto(&p).unwrap();
         assert_eq!(wb.sheet_names(), ["lines", "lines (2)", "lines (3)", "notes"]);
         let mut skus = Vec::new();
@@ -343,6 +424,39 @@ mod tests {
         let want: Vec<(String, String)> =
             [("A", "1"), ("B", "2"), ("C", "3"), ("D", "4"), ("E", "5")].map(|(a, b)| (a.into(), b.into())).to_vec();
         assert_eq!(skus, want);
+    }
+
+    #[test]
+    fn a_sheet_written_row_by_row_holds_the_cells_of_one_written_whole() {
+        use calamine::{open_workbook_auto, Reader};
+        let dir = tempfile::tempdir().unwrap();
+        let table = || {
+            let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+            Table::new()
+                .text("sku", ["A", "", "C"])
+                .num("order_value", [1234.5, 2.0, f64::NAN])
+                .int("qty", [3, 0, 7])
+                .opt_date("arrival", [Some(d("2026-01-05")), None, Some(d("2026-02-28"))])
+        };
+        let cells = |streamed: usize| {
+            let p = dir.path().join(format!("t{streamed}.xlsx"));
+            write_xlsx_in(vec![("proposals", table()), ("more", table())], &p, XLSX_ROWS, streamed).unwrap();
+            let mut wb = open_workbook_auto(&p).unwrap();
+            let names = wb.sheet_names();
+            let sheets: Vec<Vec<Vec<String>>> = names
+                .iter()
+                .map(|n| {
+                    let r = wb.worksheet_range(n).unwrap();
+                    r.rows().map(|row| row.iter().map(|c| c.to_string()).collect()).collect()
+                })
+                .collect();
+            (names, sheets)
+        };
+        let whole = cells(usize::MAX);
+        assert_eq!(whole.1[0][0], ["sku", "order_value", "qty", "arrival"]);
+        assert_eq!(whole.1[0].len(), 4, "the header and three rows");
+        assert_eq!(cells(1), whole, "every sheet streamed");
+        assert_eq!(cells(3), whole, "sheets of more than three rows streamed (none)");
     }
 
     #[test]

@@ -81,9 +81,18 @@ impl SeriesSet {
                 .chain(extra.iter().map(|b| (b.sku, b.date, b.qty)))
                 .chain(extra.iter().filter(|b| !b.cancelled).filter_map(|b| b.filled_date.map(|f| (b.sku, f, -b.qty))))
         };
+        // Lines of one day are in one period: the last day's is kept (the lines of a file come
+        // mostly in date order).
+        let mut day = (NaiveDate::MIN, 0i64);
+        let mut index = |d: NaiveDate| {
+            if d != day.0 {
+                day = (d, period.index(d));
+            }
+            day.1
+        };
         let mut first = vec![i64::MAX; n_skus];
         for (s, d, q) in lines() {
-            let p = period.index(d);
+            let p = index(d);
             if q > 0.0 && p < end && p < first[s as usize] {
                 first[s as usize] = p;
             }
@@ -99,7 +108,7 @@ impl SeriesSet {
             })
             .collect();
         for (s, d, q) in lines() {
-            let p = period.index(d);
+            let p = index(d);
             let ser = &mut series[s as usize];
             if p < end && p >= ser.start {
                 ser.values[(p - ser.start) as usize] += q;

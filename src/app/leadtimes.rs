@@ -34,7 +34,7 @@ pub fn run_leadtimes(data: &Path, out: &Path, files: &FileSpecs, as_of: Option<N
         value: String::new(),
         expected: "a date, since the purchase orders have none".into(),
     })?;
-    let m = crate::leadtime::measure(&pos, as_of, |p| Some((p.sku, p.supplier.clone())), |_| None);
+    let m = crate::leadtime::measure(&pos, as_of, |p| Some((p.sku, p.supplier.to_string())), |_| None);
     let mut warnings: Vec<String> = src.note.iter().cloned().chain(m.warning()).collect();
     if !rejected.is_empty() {
         let rows: std::collections::BTreeSet<usize> = rejected.iter().map(|r| r.row).collect();
