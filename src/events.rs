@@ -6,30 +6,41 @@
 
 use std::collections::HashMap;
 
-use crate::ingest::{Event, Item};
+use crate::ingest::{split_key, Event, Item, Skus};
 use crate::period::Period;
 
-/// The events that concern each SKU (by index), for SKUs with any.
+/// The events that concern each planning key (`SKU` or `SKU @ LOCATION`, by index), for keys
+/// with any: an event's SKU at every location (or at its location); an event without a SKU,
+/// every SKU (of its category, at its location, when it names them).
 pub fn by_sku<'a>(
     events: &'a [Event],
-    n_skus: usize,
+    skus: &Skus,
     items: Option<&HashMap<u32, Item>>,
 ) -> HashMap<u32, Vec<&'a Event>> {
     let mut out: HashMap<u32, Vec<&Event>> = HashMap::new();
+    if events.is_empty() {
+        return out;
+    }
+    let mut keys_of: HashMap<&str, Vec<u32>> = HashMap::new();
+    for k in 0..skus.len() as u32 {
+        keys_of.entry(split_key(skus.name(k)).0).or_default().push(k);
+    }
+    let all: Vec<u32> = (0..skus.len() as u32).collect();
     for e in events {
-        match (e.sku, &e.category) {
-            (Some(s), _) => out.entry(s).or_default().push(e),
-            (None, Some(cat)) => {
-                for (s, it) in items.into_iter().flatten() {
-                    if it.category.as_deref() == Some(cat.as_str()) {
-                        out.entry(*s).or_default().push(e);
-                    }
-                }
-            }
-            (None, None) => {
-                for s in 0..n_skus as u32 {
-                    out.entry(s).or_default().push(e);
-                }
+        let keys = match &e.sku {
+            Some(code) => keys_of.get(code.as_str()).map_or(&[][..], Vec::as_slice),
+            None => &all[..],
+        };
+        for &k in keys {
+            let at = split_key(skus.name(k)).1;
+            let place = e.location.as_deref().is_none_or(|l| l == at);
+            // A category narrows an event for every SKU; one SKU's event is that SKU's.
+            let kind = e.sku.is_some()
+                || e.category
+                    .as_deref()
+                    .is_none_or(|c| items.and_then(|m| m.get(&k)).and_then(|it| it.category.as_deref()) == Some(c));
+            if place && kind {
+                out.entry(k).or_default().push(e);
             }
         }
     }
@@ -62,7 +73,8 @@ mod tests {
 
     fn ev(start: &str, end: &str, factor: f64) -> Event {
         Event {
-            sku: Some(0),
+            sku: Some("A".into()),
+            location: None,
             category: None,
             start: parse_date(start).unwrap(),
             end: parse_date(end).unwrap(),
@@ -86,5 +98,34 @@ mod tests {
         assert!((lift(&[&a, &b], p, week + 1).0 - 3.0).abs() < 1e-12);
         assert!((lift(&[&a, &b], p, week + 2).0 - (1.0 + 2.0 * 2.0 / 7.0)).abs() < 1e-12);
         assert_eq!(lift(&[&a, &b], p, week + 3), (1.0, vec![]));
+    }
+
+    #[test]
+    fn an_event_finds_its_sku_at_every_location_or_at_its_own() {
+        let mut skus = Skus::default();
+        for k in ["A @ North", "A @ South", "B @ North", "A"] {
+            skus.intern(k);
+        }
+        let at = |sku: Option<&str>, location: Option<&str>| Event {
+            sku: sku.map(String::from),
+            location: location.map(String::from),
+            ..ev("2026-01-05", "2026-01-11", 2.0)
+        };
+        let events = [
+            at(Some("A"), None),
+            at(Some("A"), Some("South")),
+            at(None, Some("North")),
+            at(None, None),
+            at(Some("C"), None),
+        ];
+        let got = by_sku(&events, &skus, None);
+        let which = |key: &str| -> Vec<usize> {
+            let k = skus.get(key).unwrap();
+            got[&k].iter().map(|e| events.iter().position(|x| std::ptr::eq(x, *e)).unwrap()).collect()
+        };
+        assert_eq!(which("A @ North"), [0, 2, 3]);
+        assert_eq!(which("A @ South"), [0, 1, 3]);
+        assert_eq!(which("B @ North"), [2, 3]);
+        assert_eq!(which("A"), [0, 3]);
     }
 }

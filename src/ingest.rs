@@ -970,8 +970,11 @@ pub struct PurchaseOrder {
 /// A known event that scales demand: a promotion, a launch, a shortage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// The SKU it concerns; `None` for every SKU (of `category`, when given).
-    pub sku: Option<u32>,
+    /// The SKU code it concerns (at every location, or at `location`); `None` for every SKU
+    /// (of `category`, when given).
+    pub sku: Option<String>,
+    /// The location it concerns; `None` for every location.
+    pub location: Option<String>,
     /// Item category it concerns (matches `items.category`), when given.
     pub category: Option<String>,
     /// First day, inclusive.
@@ -1595,7 +1598,8 @@ pub fn read_events(src: &Source, skus: &Skus, rejected: &mut Vec<Rejected>) -> R
     let mut c = Check::new(&t);
     let mut out = Vec::with_capacity(t.rows);
     let mut unknown: Vec<&str> = Vec::new();
-    let mut located = 0;
+    // SKU codes with any planning key (`SKU` or `SKU @ LOCATION`).
+    let codes: std::collections::HashSet<&str> = (0..skus.len() as u32).map(|k| split_key(skus.name(k)).0).collect();
     let cells = t
         .cells("start")
         .zip(t.cells("end"))
@@ -1614,21 +1618,15 @@ pub fn read_events(src: &Source, skus: &Skus, rejected: &mut Vec<Rejected>) -> R
                 c.add(i, "end", format!("the event ends on {e}, before it starts on {s}"));
             }
         }
-        located += usize::from(loc.is_some());
-        let sku = match k {
-            Some(k) => match skus.get(k) {
-                Some(s) => Some(s),
-                None => {
-                    unknown.push(k);
-                    continue;
-                }
-            },
-            None => None,
-        };
+        if let Some(k) = k.filter(|k| !codes.contains(k)) {
+            unknown.push(k);
+            continue;
+        }
         if let (Some(start), Some(end), Some(factor)) = (start, end, factor.filter(|f| *f > 0.0)) {
             if end >= start {
                 out.push(Event {
-                    sku,
+                    sku: k.map(String::from),
+                    location: loc.map(String::from),
                     category: cat.map(String::from),
                     start,
                     end,
@@ -1647,11 +1645,6 @@ pub fn read_events(src: &Source, skus: &Skus, rejected: &mut Vec<Rejected>) -> R
             "{} event SKU(s) have no sales and are left out: {}",
             unknown.len(),
             list_some(&unknown)
-        ));
-    }
-    if located > 0 {
-        warnings.push(format!(
-            "{located} event row(s) name a location: locations are not planned yet, so they apply to every location"
         ));
     }
     Ok((out, warnings))

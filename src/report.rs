@@ -247,7 +247,7 @@ pub fn write(out: &Path, r: &ReportInput, extra: &Extra) -> Result<Vec<PathBuf>>
             m.entry(b.sku).or_default().push(period.index(b.date));
             m
         });
-    let events = crate::events::by_sku(&r.ds.events, r.set.series.len(), r.ds.items.as_ref());
+    let events = crate::events::by_sku(&r.ds.events, &r.ds.skus, r.ds.items.as_ref());
     let mut sku_charts = Vec::new();
     for row in chart_skus(&r.plan.rows, r.all_charts) {
         let i = row.sku_index as usize;

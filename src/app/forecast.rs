@@ -33,7 +33,18 @@ pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
     let skus = sorted_skus(&ds, |s| !f.set.series[s as usize].values.is_empty() || f.likes.contains_key(&s));
     let mut warnings = ds.warnings.clone();
     warnings.extend(date_warnings(o, &ds, as_of));
-    let without = ds.skus.len() - skus.len();
+    // A SKU sold at locations is forecast there: its plain code (from items) is not missing.
+    let located: std::collections::HashSet<&str> = (0..ds.skus.len() as u32)
+        .map(|k| crate::ingest::split_key(ds.skus.name(k)))
+        .filter(|(_, at)| !at.is_empty())
+        .map(|(code, _)| code)
+        .collect();
+    let mut forecast = vec![false; ds.skus.len()];
+    skus.iter().for_each(|&k| forecast[k as usize] = true);
+    let without = (0..ds.skus.len() as u32)
+        .filter(|&k| !forecast[k as usize])
+        .filter(|&k| !located.contains(ds.skus.name(k)))
+        .count();
     if without > 0 {
         warnings.push(format!("{without} SKU(s) have no sales before {as_of} and are not forecast"));
     }

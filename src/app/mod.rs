@@ -281,7 +281,7 @@ fn forecast_series(ds: &Dataset, o: &RunOptions, set: SeriesSet, horizon: usize,
     let mut es = EngineSettings::new(s.horizon, s.period.per_year(), o.model.clone());
     es.horizon = horizon.max(1);
     // Known events: their lifts divided out of the history, multiplied into the forecast.
-    let by_sku = crate::events::by_sku(&ds.events, set.series.len(), ds.items.as_ref());
+    let by_sku = crate::events::by_sku(&ds.events, &ds.skus, ds.items.as_ref());
     let adjusted: HashMap<u32, Vec<f64>> = by_sku
         .iter()
         .map(|(sku, evs)| {
