@@ -21,9 +21,11 @@ pub fn by_sku<'a>(
     if events.is_empty() {
         return out;
     }
+    // Each key's SKU code and location, and the keys of each code.
+    let split: Vec<(&str, &str)> = (0..skus.len() as u32).map(|k| split_key(skus.name(k))).collect();
     let mut keys_of: HashMap<&str, Vec<u32>> = HashMap::new();
-    for k in 0..skus.len() as u32 {
-        keys_of.entry(split_key(skus.name(k)).0).or_default().push(k);
+    for (k, (code, _)) in split.iter().enumerate() {
+        keys_of.entry(code).or_default().push(k as u32);
     }
     let all: Vec<u32> = (0..skus.len() as u32).collect();
     for e in events {
@@ -32,7 +34,7 @@ pub fn by_sku<'a>(
             None => &all[..],
         };
         for &k in keys {
-            let at = split_key(skus.name(k)).1;
+            let at = split[k as usize].1;
             let place = e.location.as_deref().is_none_or(|l| l == at);
             // A category narrows an event for every SKU; one SKU's event is that SKU's.
             let kind = e.sku.is_some()

@@ -1422,7 +1422,7 @@ pub fn read_sales_in_parts(
     // The order ids are interned on a thread of their own, a part behind: each part's id
     // column (and which of its rows were kept) goes to it as the part is converted.
     let (id_tx, id_rx) = std::sync::mpsc::sync_channel::<IdPart>(2);
-    let mut id_tx = keep.then_some(id_tx);
+    let id_tx = keep.then_some(id_tx);
     let ids = std::thread::scope(|scope| {
         let interning = scope.spawn(move || {
             let mut ids: Option<OrderIdsBuilder> = None;
@@ -1439,7 +1439,7 @@ pub fn read_sales_in_parts(
             }
             ids.map(OrderIdsBuilder::finish)
         });
-        let read = read_sales_parts(src, skus, details, &mut s, &mut found, &mut id_tx, part_bytes);
+        let read = read_sales_parts(src, skus, details, &mut s, &mut found, id_tx.as_ref(), part_bytes);
         // The thread ends when its channel closes.
         drop(id_tx);
         let ids = interning.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -1470,7 +1470,7 @@ fn read_sales_parts(
     details: Details,
     s: &mut Sales,
     found: &mut Found,
-    ids: &mut Option<std::sync::mpsc::SyncSender<IdPart>>,
+    ids: Option<&std::sync::mpsc::SyncSender<IdPart>>,
     part_bytes: usize,
 ) -> Result<()> {
     let optional: &[&str] =
@@ -1490,7 +1490,7 @@ fn read_sales_parts(
         }
         // The part's order ids, sent once it is known which rows are kept.
         let send_ids = |kept: Option<Vec<usize>>| {
-            let (Some(tx), Some(col)) = (ids.as_ref(), t.cols.get("order_id")) else { return };
+            let (Some(tx), Some(col)) = (ids, t.cols.get("order_id")) else { return };
             let part = IdPart { ids: col.clone(), kept, null_values: t.null_values.clone(), file_rows: t.file_rows };
             // The interning thread only stops by panicking, which the join passes on.
             let _ = tx.send(part);

@@ -169,16 +169,13 @@ pub fn compute_history(
     // With locations: orders, backordered orders and units per location.
     let locations: Vec<&str> = (0..ds.skus.len() as u32).map(|s| crate::ingest::split_key(ds.skus.name(s)).1).collect();
     let mut at: std::collections::BTreeMap<&str, AtLocation> = Default::default();
-    // Lines of one day fall in one period: the last day's period is kept.
-    let mut day = (NaiveDate::MIN, 0i64);
+    let mut index = period.day_index();
     for i in 0..sales.len() {
         let d = sales.date[i];
         if !inside(d) {
             continue;
         }
-        if d != day.0 {
-            day = (d, period.index(d));
-        }
+        let p = index(d);
         let id = ids.map_or(OrderIds::NONE, |o| o.line[i]);
         let hit = (id != OrderIds::NONE && id_backordered[id as usize])
             || !back_keys.is_empty() && back_keys.contains(&(sales.sku[i], d));
@@ -194,7 +191,7 @@ pub fn compute_history(
             e.units += sales.qty[i];
         }
         if id == OrderIds::NONE {
-            let c = per.entry(day.1).or_default();
+            let c = per.entry(p).or_default();
             c.orders += 1;
             c.backordered_orders += usize::from(hit);
         } else {
@@ -202,7 +199,7 @@ pub fn compute_history(
             e.0 = e.0.min(d);
             e.1 |= hit;
         }
-        units.entry(day.1).or_default().0 += sales.qty[i];
+        units.entry(p).or_default().0 += sales.qty[i];
     }
     for b in &backs {
         let loc = locations[b.sku as usize];

@@ -64,6 +64,18 @@ impl Period {
         }
     }
 
+    /// [`Period::index`] for many dates in a row, the last day's period kept: lines of one day
+    /// are in one period, and files list their lines mostly in date order.
+    pub fn day_index(self) -> impl FnMut(NaiveDate) -> i64 {
+        let mut day = (NaiveDate::MIN, 0i64);
+        move |d| {
+            if d != day.0 {
+                day = (d, self.index(d));
+            }
+            day.1
+        }
+    }
+
     /// Absolute number of the period that contains `d`.
     pub fn index(self, d: NaiveDate) -> i64 {
         match self {

@@ -81,15 +81,7 @@ impl SeriesSet {
                 .chain(extra.iter().map(|b| (b.sku, b.date, b.qty)))
                 .chain(extra.iter().filter(|b| !b.cancelled).filter_map(|b| b.filled_date.map(|f| (b.sku, f, -b.qty))))
         };
-        // Lines of one day are in one period: the last day's is kept (the lines of a file come
-        // mostly in date order).
-        let mut day = (NaiveDate::MIN, 0i64);
-        let mut index = |d: NaiveDate| {
-            if d != day.0 {
-                day = (d, period.index(d));
-            }
-            day.1
-        };
+        let mut index = period.day_index();
         let mut first = vec![i64::MAX; n_skus];
         for (s, d, q) in lines() {
             let p = index(d);

@@ -30,7 +30,8 @@ pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
     let as_of = as_of(&ds, o.as_of)?;
     let f = run_forecasts(&ds, o, as_of);
     o.progress.stage("writing");
-    let skus = sorted_skus(&ds, |s| !f.set.series[s as usize].values.is_empty() || f.likes.contains_key(&s));
+    let forecast = |s: u32| !f.set.series[s as usize].values.is_empty() || f.likes.contains_key(&s);
+    let skus = sorted_skus(&ds, forecast);
     let mut warnings = ds.warnings.clone();
     warnings.extend(date_warnings(o, &ds, as_of));
     // A SKU sold at locations is forecast there: its plain code (from items) is not missing.
@@ -39,12 +40,7 @@ pub fn forecast(o: &RunOptions) -> Result<ForecastSummary> {
         .filter(|(_, at)| !at.is_empty())
         .map(|(code, _)| code)
         .collect();
-    let mut forecast = vec![false; ds.skus.len()];
-    skus.iter().for_each(|&k| forecast[k as usize] = true);
-    let without = (0..ds.skus.len() as u32)
-        .filter(|&k| !forecast[k as usize])
-        .filter(|&k| !located.contains(ds.skus.name(k)))
-        .count();
+    let without = (0..ds.skus.len() as u32).filter(|&k| !forecast(k) && !located.contains(ds.skus.name(k))).count();
     if without > 0 {
         warnings.push(format!("{without} SKU(s) have no sales before {as_of} and are not forecast"));
     }

@@ -259,12 +259,7 @@ type EngineFn<'a> = &'a dyn Fn(&[&[f64]], &EngineSettings) -> Engine;
 /// Forecasts `horizon` periods ahead by `engine`: the series, with known events divided out;
 /// then events multiplied in and new items blended with their like items.
 fn forecasts_by(ds: &Dataset, o: &RunOptions, as_of: NaiveDate, horizon: usize, engine: EngineFn) -> Forecasts {
-    forecast_series(ds, o, demand_series(ds, o, as_of), horizon, engine)
-}
-
-/// The demand series of the dataset's sales lines.
-fn demand_series(ds: &Dataset, o: &RunOptions, as_of: NaiveDate) -> SeriesSet {
-    demand_series_of(ds, &ds.sales, o, as_of)
+    forecast_series(ds, o, demand_series_of(ds, &ds.sales, o, as_of), horizon, engine)
 }
 
 /// The demand series of `sales`, the dataset's lines (or those lines taken out of it).
