@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -81,6 +81,36 @@ pub struct Kpis {
 /// Key bit of an order that is one sales line without an id (ids are below it).
 const LINE: u64 = 1 << 40;
 
+/// An order's first day and whether any of its lines was backordered, in four bytes (a
+/// million-item history has over a hundred million orders): the day from the common era,
+/// shifted left one bit, with the flag in that bit; zero before any line is seen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FirstSeen(u32);
+
+impl FirstSeen {
+    const NONE: FirstSeen = FirstSeen(0);
+
+    /// A line of the order on day `d`, backordered when `hit`.
+    fn add(&mut self, d: NaiveDate, hit: bool) {
+        // Days from 0001-01-01 (day 1) are positive for every date a file can hold here.
+        let day = d.num_days_from_ce().max(1) as u32;
+        let (first, was_hit) = match self.get() {
+            Some((f, h)) => (day.min(f.num_days_from_ce() as u32), h),
+            None => (day, false),
+        };
+        self.0 = first << 1 | u32::from(was_hit || hit);
+    }
+
+    /// The first day and the flag, once a line was seen.
+    fn get(self) -> Option<(NaiveDate, bool)> {
+        if self.0 == 0 {
+            return None;
+        }
+        let day = NaiveDate::from_num_days_from_ce_opt((self.0 >> 1) as i32)?;
+        Some((day, self.0 & 1 == 1))
+    }
+}
+
 /// Orders and units of one location.
 #[derive(Default)]
 struct AtLocation {
@@ -148,22 +178,51 @@ pub fn compute_history(
     to: Option<NaiveDate>,
     lead_times: Option<&LeadTimes>,
 ) -> Kpis {
+    let counted = count_orders(ds, sales, sales_are, period, from, to);
+    from_counts(counted, ds, sales, lead_times)
+}
+
+/// The orders and units of a history, per period and per location: the part of the KPIs that
+/// reads the sales lines' order ids.
+pub struct OrderTally<'a> {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    /// The whole span.
+    overall: OrderCounts,
+    /// Per period, oldest first.
+    by_period: Vec<(NaiveDate, OrderCounts)>,
+    /// Per location (none without locations).
+    at: std::collections::BTreeMap<&'a str, OrderCounts>,
+}
+
+/// Counts the orders and units of sales and backorders dated in `[from, to]`: the first step
+/// of [`compute_history`], after which the order ids are no longer needed.
+pub fn count_orders<'a>(
+    ds: &'a Dataset,
+    sales: &Sales,
+    sales_are: SalesAre,
+    period: Period,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> OrderTally<'a> {
     let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
     let backs: Vec<&crate::ingest::Backorder> = ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect();
     // Which orders had a backordered line: by order id when both files have one, else by
     // SKU and date.
-    let back_ids: FxHashSet<&str> = backs.iter().filter_map(|b| b.order_id.as_deref()).collect();
     let back_keys: HashSet<(u32, NaiveDate)> =
         backs.iter().filter(|b| b.order_id.is_none()).map(|b| (b.sku, b.date)).collect();
     // Orders: by order id when the sales have one, else each line is an order. Per order id:
     // its first date and whether any line was backordered.
     let ids = sales.order_id.as_ref();
-    let id_backordered: Vec<bool> = match ids {
-        Some(o) if !back_ids.is_empty() => o.names().map(|n| back_ids.contains(n)).collect(),
-        Some(o) => vec![false; o.len()],
-        None => Vec::new(),
+    let id_backordered: Vec<bool> = {
+        let back_ids: FxHashSet<&str> = backs.iter().filter_map(|b| b.order_id.as_deref()).collect();
+        match ids {
+            Some(o) if !back_ids.is_empty() => o.names().map(|n| back_ids.contains(n)).collect(),
+            Some(o) => vec![false; o.len()],
+            None => Vec::new(),
+        }
     };
-    let mut by_id: Vec<Option<(NaiveDate, bool)>> = vec![None; id_backordered.len()];
+    let mut by_id: Vec<FirstSeen> = vec![FirstSeen::NONE; id_backordered.len()];
     let mut per: FxHashMap<i64, OrderCounts> = FxHashMap::default();
     let mut units: FxHashMap<i64, (f64, f64)> = FxHashMap::default();
     // With locations: orders, backordered orders and units per location.
@@ -195,9 +254,7 @@ pub fn compute_history(
             c.orders += 1;
             c.backordered_orders += usize::from(hit);
         } else {
-            let e = by_id[id as usize].get_or_insert((d, false));
-            e.0 = e.0.min(d);
-            e.1 |= hit;
+            by_id[id as usize].add(d, hit);
         }
         units.entry(p).or_default().0 += sales.qty[i];
     }
@@ -216,10 +273,10 @@ pub fn compute_history(
             }
         }
     }
-    for (d, hit) in by_id.iter().flatten() {
-        let c = per.entry(period.index(*d)).or_default();
+    for (d, hit) in by_id.iter().filter_map(|x| x.get()) {
+        let c = per.entry(period.index(d)).or_default();
         c.orders += 1;
-        c.backordered_orders += usize::from(*hit);
+        c.backordered_orders += usize::from(hit);
     }
     for (p, (o, b)) in &units {
         let c = per.entry(*p).or_default();
@@ -236,6 +293,26 @@ pub fn compute_history(
         overall.units_backordered += c.units_backordered;
     }
     let by_period: Vec<(NaiveDate, OrderCounts)> = by_period.into_iter().map(|(p, c)| (period.start(p), c)).collect();
+    let at = at
+        .into_iter()
+        .map(|(loc, a)| {
+            let c = OrderCounts {
+                orders: a.orders.len(),
+                backordered_orders: a.backordered.len(),
+                units_ordered: a.units,
+                units_backordered: a.units_backordered,
+            };
+            (loc, c)
+        })
+        .collect();
+    OrderTally { from, to, overall, by_period, at }
+}
+
+/// The KPIs of a history from its order counts (the rest reads no order id).
+pub fn from_counts(t: OrderTally, ds: &Dataset, sales: &Sales, lead_times: Option<&LeadTimes>) -> Kpis {
+    let OrderTally { from, to, overall, by_period, at } = t;
+    let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
+    let backs: Vec<&crate::ingest::Backorder> = ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect();
 
     let mut rows = Vec::new();
     let mut add = |kpi: &str, scope: &str, p: Option<NaiveDate>, value: f64, unit: &'static str| {
@@ -299,13 +376,7 @@ pub fn compute_history(
             }
         }
     }
-    for (loc, a) in &at {
-        let c = OrderCounts {
-            orders: a.orders.len(),
-            backordered_orders: a.backordered.len(),
-            units_ordered: a.units,
-            units_backordered: a.units_backordered,
-        };
+    for (loc, c) in &at {
         let scope = format!("location:{loc}");
         add("backorder_rate", &scope, None, c.backorder_rate(), "%");
         add("unit_fill_rate", &scope, None, c.fill_rate(), "%");
@@ -360,6 +431,22 @@ mod tests {
             backorders: Some(vec![bo(1, 5.0, Some("2025-03-08")), bo(3, 4.0, Some("2025-03-13")), bo(5, 3.0, None)]),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn an_order_keeps_its_first_day_and_any_backorder() {
+        let mut o = FirstSeen::NONE;
+        assert_eq!(o.get(), None);
+        o.add(d("2025-03-10"), false);
+        o.add(d("2025-03-03"), false);
+        assert_eq!(o.get(), Some((d("2025-03-03"), false)));
+        o.add(d("2025-03-17"), true);
+        o.add(d("2025-03-12"), false);
+        assert_eq!(o.get(), Some((d("2025-03-03"), true)));
+        let mut early = FirstSeen::NONE;
+        let first = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        early.add(first, true);
+        assert_eq!(early.get(), Some((first, true)));
     }
 
     #[test]

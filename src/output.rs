@@ -166,6 +166,18 @@ pub fn write_csv(table: Table, path: &Path) -> Result<()> {
     write_csv_parts([table], path)
 }
 
+/// Rows of a large table turned into columns at a time by [`write_csv_by`].
+pub const PART_ROWS: usize = 100_000;
+
+/// Writes the table `table` makes of `rows` as CSV, `per` rows at a time, so that a large
+/// table is never held whole as columns: the file is the one `table(rows)` would give.
+pub fn write_csv_by<T>(rows: &[T], per: usize, path: &Path, table: impl Fn(&[T]) -> Table) -> Result<()> {
+    if rows.is_empty() {
+        return write_csv(table(rows), path);
+    }
+    write_csv_parts(rows.chunks(per.max(1)).map(table), path)
+}
+
 /// Writes tables of the same columns one after another as one CSV file, the header once, so
 /// the text of a large file is never held whole. Without tables the file is empty.
 pub fn write_csv_parts(tables: impl IntoIterator<Item = Table>, path: &Path) -> Result<()> {
@@ -224,7 +236,18 @@ const XLSX_STREAMED_ROWS: usize = 200_000;
 /// frozen and filtered header row, and column widths fitted to the contents. A table longer
 /// than a sheet holds goes on as sheets `NAME (2)`, `NAME (3)`, ..., each with the header.
 pub fn write_xlsx(sheets: Vec<(&str, Table)>, path: &Path) -> Result<()> {
-    write_xlsx_in(sheets, path, XLSX_ROWS, XLSX_STREAMED_ROWS)
+    unpanicked(path, || write_xlsx_in(sheets, path, XLSX_ROWS, XLSX_STREAMED_ROWS))
+}
+
+/// Runs `write`, turning a panic into an error writing `path`: the workbook library panics,
+/// instead of returning an error, when the temporary files of its row-by-row sheets cannot be
+/// written (a full disk).
+fn unpanicked(path: &Path, write: impl FnOnce() -> Result<()>) -> Result<()> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(write)).unwrap_or_else(|e| {
+        let why = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+        let why = why.unwrap_or_else(|| "the workbook could not be written".into());
+        Err(Error::Write { path: path.to_path_buf(), source: std::io::Error::other(why) })
+    })
 }
 
 /// One cell of a workbook, as read from a column.
@@ -383,11 +406,14 @@ fn write_xlsx_in(sheets: Vec<(&str, Table)>, path: &Path, per_sheet: usize, stre
             ws.autofit();
         }
     }
+    // A panic while saving must not skip the removal of the half-written file.
     write_atomic(path, |file| {
-        use std::io::Write;
-        let mut out = std::io::BufWriter::new(file);
-        wb.save_to_writer(&mut out).map_err(fail)?;
-        out.flush().map_err(|e| Error::Write { path: path.to_path_buf(), source: e })
+        unpanicked(path, || {
+            use std::io::Write;
+            let mut out = std::io::BufWriter::new(file);
+            wb.save_to_writer(&mut out).map_err(fail)?;
+            out.flush().map_err(|e| Error::Write { path: path.to_path_buf(), source: e })
+        })
     })
 }
 
@@ -402,6 +428,16 @@ pub fn write_text(path: &Path, text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_while_writing_is_an_error_naming_the_file() {
+        let path = Path::new("out/proposals.xlsx");
+        let e = unpanicked(path, || panic!("Couldn't write to xml file: No space left on device")).unwrap_err();
+        let why = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default();
+        let text = format!("{e}: {why}");
+        assert!(text.contains("proposals.xlsx") && text.contains("No space left on device"), "{text}");
+        assert!(unpanicked(path, || Ok(())).is_ok());
+    }
 
     #[test]
     fn a_table_longer_than_a_sheet_goes_on_in_sheets_with_the_header() {

@@ -132,8 +132,8 @@ pub struct PlanRow {
 /// Reorder point and safety stock of one SKU in one future period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodRow {
-    /// SKU code.
-    pub sku: String,
+    /// SKU index (a planning key's name is `Dataset::skus`'s).
+    pub sku: u32,
     /// Period start.
     pub period_start: NaiveDate,
     /// Mean forecast demand of the period.
@@ -175,7 +175,8 @@ pub struct Plan {
     pub rows: Vec<PlanRow>,
     /// Time-phased rows, per SKU then period.
     pub by_period: Vec<PeriodRow>,
-    /// Projected inventory per SKU (same order as `rows`).
+    /// Projected inventory per SKU (same order as `rows`; `plan` keeps only the charted items',
+    /// the others are empty).
     pub projections: Vec<Vec<ProjectedPeriod>>,
     /// Lead-time figures.
     pub lead_times: LeadTimes,
@@ -565,7 +566,7 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
             }
         };
         periods.push(PeriodRow {
-            sku: row.sku.clone(),
+            sku,
             period_start: c.set.future_start(t),
             demand: r3(f.mean[t]),
             protection_demand: r3(protect),

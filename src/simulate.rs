@@ -79,15 +79,15 @@ pub struct SkuPolicy<'a> {
 /// Policies of every planned SKU: the plan's time-phased levels and the open orders due in
 /// each future period.
 pub fn policies<'a>(plan: &'a Plan, pipeline: impl Fn(&PlanRow) -> Vec<(usize, f64)>) -> Vec<SkuPolicy<'a>> {
-    let mut by_sku: std::collections::HashMap<&str, Vec<PeriodRow>> = std::collections::HashMap::new();
+    let mut by_sku: std::collections::HashMap<u32, Vec<PeriodRow>> = std::collections::HashMap::new();
     for p in &plan.by_period {
-        by_sku.entry(p.sku.as_str()).or_default().push(p.clone());
+        by_sku.entry(p.sku).or_default().push(p.clone());
     }
     plan.rows
         .iter()
         .map(|row| SkuPolicy {
             row,
-            policy: row.policy(by_sku.get(row.sku.as_str()).map_or(&[][..], |v| v.as_slice())),
+            policy: row.policy(by_sku.get(&row.sku_index).map_or(&[][..], |v| v.as_slice())),
             pipeline: pipeline(row),
         })
         .collect()

@@ -205,16 +205,16 @@ pub fn check_plan(
     measure: &'static str,
     ts: &TruthSettings,
 ) -> Vec<Achieved> {
-    let mut by_sku: HashMap<&str, Vec<(f64, f64)>> = HashMap::new();
+    let mut by_sku: HashMap<u32, Vec<(f64, f64)>> = HashMap::new();
     for p in &plan.by_period {
-        by_sku.entry(p.sku.as_str()).or_default().push((p.reorder_point, p.order_up_to));
+        by_sku.entry(p.sku).or_default().push((p.reorder_point, p.order_up_to));
     }
     let per_sku: Vec<(String, Tally)> = plan
         .rows
         .par_iter()
         .filter_map(|r| {
             let t = truth.get(&r.sku)?;
-            let weekly = by_sku.get(r.sku.as_str()).cloned().unwrap_or_else(|| vec![(r.reorder_point, r.order_up_to)]);
+            let weekly = by_sku.get(&r.sku_index).cloned().unwrap_or_else(|| vec![(r.reorder_point, r.order_up_to)]);
             let policy = Daily {
                 weekly,
                 warmup: ts.warmup,

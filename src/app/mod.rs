@@ -17,7 +17,7 @@ use crate::ingest::{Dataset, Load};
 use crate::kpi::{self as kpis, Kpis};
 use crate::leadtime::lead_times;
 use crate::leadtime::Stats;
-use crate::output::{write_csv, write_xlsx, Table};
+use crate::output::{write_csv, write_csv_by, write_xlsx, Table, PART_ROWS};
 use crate::period::add_days;
 use crate::plan::{abc_of, plan, plan_with, r3, Plan, PlanRow};
 use crate::report::{self, Extra, ReportInput, TradeOff};
@@ -314,39 +314,44 @@ fn forecast_series(ds: &Dataset, o: &RunOptions, set: SeriesSet, horizon: usize,
 
 fn write_forecast(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
     let h = f.fc.skus.first().map_or(0, |x| x.mean.len());
-    let rows: Vec<(u32, usize)> = skus.iter().flat_map(|&s| (0..h).map(move |t| (s, t))).collect();
-    let q: Vec<[f64; 7]> = rows.par_iter().map(|&(s, t)| f.fc.quantiles(s as usize, t)).collect();
-    let sku = |s: u32| &f.fc.skus[s as usize];
-    let mut t = Table::new()
-        .sku_location(rows.iter().map(|&(s, _)| ds.skus.name(s)))
-        .date("period_start", rows.iter().map(|&(_, t)| f.set.future_start(t)))
-        .text("model", rows.iter().map(|&(s, _)| sku(s).model.as_str()))
-        .text("class", rows.iter().map(|&(s, _)| sku(s).class.name()))
-        .num("mean", rows.iter().map(|&(s, t)| r3(sku(s).mean[t])));
-    for (k, name) in LEVEL_NAMES.iter().enumerate() {
-        t = t.num(name, q.iter().map(|x| r3(x[k])));
-    }
-    let event = |s: u32, t: usize| f.events.get(&s).and_then(|v| v.get(t)).map_or("", String::as_str);
-    write_csv(t.text("event", rows.iter().map(|&(s, t)| event(s, t))), path)
+    let part = |skus: &[u32]| {
+        let rows: Vec<(u32, usize)> = skus.iter().flat_map(|&s| (0..h).map(move |t| (s, t))).collect();
+        let q: Vec<[f64; 7]> = rows.par_iter().map(|&(s, t)| f.fc.quantiles(s as usize, t)).collect();
+        let sku = |s: u32| &f.fc.skus[s as usize];
+        let mut t = Table::new()
+            .sku_location(rows.iter().map(|&(s, _)| ds.skus.name(s)))
+            .date("period_start", rows.iter().map(|&(_, t)| f.set.future_start(t)))
+            .text("model", rows.iter().map(|&(s, _)| sku(s).model.as_str()))
+            .text("class", rows.iter().map(|&(s, _)| sku(s).class.name()))
+            .num("mean", rows.iter().map(|&(s, t)| r3(sku(s).mean[t])));
+        for (k, name) in LEVEL_NAMES.iter().enumerate() {
+            t = t.num(name, q.iter().map(|x| r3(x[k])));
+        }
+        let event = |s: u32, t: usize| f.events.get(&s).and_then(|v| v.get(t)).map_or("", String::as_str);
+        t.text("event", rows.iter().map(|&(s, t)| event(s, t)))
+    };
+    write_csv_by(skus, PART_ROWS / h.max(1), path, part)
 }
 
 /// Per-SKU model choice and backtest error: `forecast_models.csv`.
 fn write_models(ds: &Dataset, f: &Forecasts, skus: &[u32], path: &Path) -> Result<()> {
     let sku = |s: u32| &f.fc.skus[s as usize];
-    let pat: Vec<Option<crate::forecast::Pattern>> =
-        skus.iter().map(|&s| pattern(&f.set.series[s as usize].values)).collect();
-    let t = Table::new()
-        .sku_location(skus.iter().map(|&s| ds.skus.name(s)))
-        .text("class", skus.iter().map(|&s| sku(s).class.name()))
-        .text("model", skus.iter().map(|&s| sku(s).model.as_str()))
-        .int("history_periods", skus.iter().map(|&s| sku(s).history as u64))
-        .opt_num("adi", pat.iter().map(|p| p.map(|p| r3(p.adi))))
-        .opt_num("cv2", pat.iter().map(|p| p.map(|p| r3(p.cv2))))
-        .opt_num("backtest_rmsse", skus.iter().map(|&s| sku(s).backtest_rmsse.map(r3)))
-        .int("outliers_capped", skus.iter().map(|&s| sku(s).outliers as u64))
-        .text("like_sku", skus.iter().map(|s| f.likes.get(s).map_or("", |l| ds.skus.name(l.0))))
-        .opt_num("own_history_weight", skus.iter().map(|s| f.likes.get(s).map(|l| l.1)));
-    write_csv(t, path)
+    let part = |skus: &[u32]| {
+        let pat: Vec<Option<crate::forecast::Pattern>> =
+            skus.iter().map(|&s| pattern(&f.set.series[s as usize].values)).collect();
+        Table::new()
+            .sku_location(skus.iter().map(|&s| ds.skus.name(s)))
+            .text("class", skus.iter().map(|&s| sku(s).class.name()))
+            .text("model", skus.iter().map(|&s| sku(s).model.as_str()))
+            .int("history_periods", skus.iter().map(|&s| sku(s).history as u64))
+            .opt_num("adi", pat.iter().map(|p| p.map(|p| r3(p.adi))))
+            .opt_num("cv2", pat.iter().map(|p| p.map(|p| r3(p.cv2))))
+            .opt_num("backtest_rmsse", skus.iter().map(|&s| sku(s).backtest_rmsse.map(r3)))
+            .int("outliers_capped", skus.iter().map(|&s| sku(s).outliers as u64))
+            .text("like_sku", skus.iter().map(|s| f.likes.get(s).map_or("", |l| ds.skus.name(l.0))))
+            .opt_num("own_history_weight", skus.iter().map(|s| f.likes.get(s).map(|l| l.1)))
+    };
+    write_csv_by(skus, PART_ROWS, path, part)
 }
 
 /// A one-line description of the portfolio calibration, for the run summary.

@@ -141,7 +141,7 @@ pub fn run_portfolio(o: &RunOptions) -> Result<PortfolioSummary> {
         ("kpis.csv", csv_text(kpis)?),
         ("kpis.json", kpis_json),
         ("alerts.csv", csv_text(alert_table(&portfolio_alerts(&lts, &k, s, as_of)))?),
-        ("lead_times.csv", csv_text(super::plan::lead_time_table(&ds, &lts, &[]))?),
+        ("lead_times.csv", csv_text(super::plan::lead_time_table(&super::plan::lead_time_rows(&ds, &lts, &[])))?),
     ] {
         file.tables.insert(name.into(), text);
     }
