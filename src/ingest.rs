@@ -726,7 +726,7 @@ pub type Code = compact_str::CompactString;
 #[derive(Debug, Default, Clone)]
 pub struct Skus {
     names: Vec<String>,
-    index: rustc_hash::FxHashMap<String, u32>,
+    index: rustc_hash::FxHashMap<Code, u32>,
 }
 
 impl Skus {
@@ -737,7 +737,7 @@ impl Skus {
         }
         let i = self.names.len() as u32;
         self.names.push(sku.to_string());
-        self.index.insert(sku.to_string(), i);
+        self.index.insert(Code::from(sku), i);
         i
     }
 
@@ -776,6 +776,11 @@ pub struct Sales {
     pub order_id: Option<OrderIds>,
 }
 
+/// Bits of an order id's end offset stored per id ([`OrderIds`]); the tests store 4, so that
+/// every test with order ids goes past many multiples of 2^4 bytes, as a file past 4 GB of ids
+/// goes past multiples of 2^32.
+const OFFSET_BITS: u32 = if cfg!(test) { 4 } else { 32 };
+
 /// The order ids of sales lines, each distinct id stored once (all of them in one text).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct OrderIds {
@@ -783,8 +788,12 @@ pub struct OrderIds {
     pub line: Vec<u32>,
     /// Distinct ids, in the order first seen, one after the other.
     text: String,
-    /// Where each distinct id ends in `text`.
-    ends: Vec<usize>,
+    /// Where each distinct id ends in `text`: the low [`OFFSET_BITS`] bits of the offset (a
+    /// million-item history has over a hundred million ids, so four bytes each count).
+    ends: Vec<u32>,
+    /// The first id whose end is past each multiple of 2^[`OFFSET_BITS`] bytes of `text`, in
+    /// order: the high part of an end is how many of them are at or before its id.
+    wraps: Vec<u32>,
 }
 
 impl OrderIds {
@@ -813,8 +822,26 @@ impl OrderIds {
     /// Distinct id `k`.
     pub fn name(&self, k: u32) -> &str {
         let k = k as usize;
-        let start = if k == 0 { 0 } else { self.ends[k - 1] };
-        &self.text[start..self.ends[k]]
+        let start = if k == 0 { 0 } else { self.end(k - 1) };
+        &self.text[start..self.end(k)]
+    }
+
+    /// Where distinct id `k` ends in the text.
+    fn end(&self, k: usize) -> usize {
+        let high = self.wraps.partition_point(|&w| w as usize <= k);
+        (high << OFFSET_BITS) | self.ends[k] as usize
+    }
+
+    /// Adds a distinct id; returns its index.
+    fn add(&mut self, id: &str) -> u32 {
+        let k = self.ends.len() as u32;
+        self.text.push_str(id);
+        let end = self.text.len();
+        while self.wraps.len() < end >> OFFSET_BITS {
+            self.wraps.push(k);
+        }
+        self.ends.push((end & ((1 << OFFSET_BITS) - 1)) as u32);
+        k
     }
 
     /// The distinct ids, in the order first seen.
@@ -857,9 +884,7 @@ impl OrderIdsBuilder {
                 match index.find(h, |&k| ids.name(k) == id) {
                     Some(&k) => k,
                     None => {
-                        ids.text.push_str(id);
-                        ids.ends.push(ids.text.len());
-                        let k = (ids.ends.len() - 1) as u32;
+                        let k = ids.add(id);
                         index.insert_unique(h, k, |&k| hasher.hash_one(ids.name(k)));
                         k
                     }
@@ -1937,6 +1962,27 @@ pub fn read_purchase_orders_in_parts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_ids_read_back_past_every_wrap_of_their_offsets() {
+        // The tests store 4 bits of each end offset: these ids cross many multiples of 16
+        // bytes, some of them several at once.
+        let ids: Vec<String> = (0..200)
+            .map(|i| match i % 7 {
+                0 => format!("ORDER-{i}-{}", "x".repeat(40)),
+                3 => String::new(),
+                _ => format!("SO{i}"),
+            })
+            .collect();
+        let cells: Vec<Option<&str>> =
+            ids.iter().chain(ids.iter().rev()).map(|s| Some(s.as_str())).chain([None]).collect();
+        let o = OrderIds::from_cells(cells.iter().copied());
+        assert_eq!(o.len(), ids.iter().collect::<std::collections::BTreeSet<_>>().len());
+        assert!(o.wraps.len() > 100, "{} wraps", o.wraps.len());
+        for (i, c) in cells.iter().enumerate() {
+            assert_eq!(o.get(i), *c, "line {i}");
+        }
+    }
 
     #[test]
     fn decimal_commas_and_grouped_thousands_read_as_written() {
