@@ -978,7 +978,8 @@ pub fn plan_on(
         })
         .collect();
     let mut rows = Vec::with_capacity(planned.len());
-    let mut by_period = Vec::new();
+    // Sized at once: a million items have tens of millions of time-phased rows.
+    let mut by_period = Vec::with_capacity(planned.iter().map(|x| x.1.len()).sum());
     let mut projections = Vec::with_capacity(planned.len());
     for (r, p, j) in planned {
         rows.push(r);
