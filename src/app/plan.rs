@@ -318,9 +318,6 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
     run_plan_with(o, &o.settings.scenarios)
 }
 
-/// Reads a folder for planning, forecasts it, computes the KPIs (with the forecast's accuracy
-/// figures when `accuracy`) and plans it: the first stages of `plan` and `alerts`. The sales
-/// lines are released once the KPIs are counted, before planning.
 /// Sales lines from which `plan` counts the KPIs, then builds the series, then forecasts, one
 /// after the other (see [`read_and_plan`]), instead of counting alongside: about 2 GB of lines
 /// and order ids, which then need not be held while the series and the forecasts take theirs.
@@ -328,6 +325,9 @@ pub fn run_plan(o: &RunOptions) -> Result<PlanSummary> {
 /// million) one at a time saves several GB.
 const KPIS_FIRST_LINES: usize = 50_000_000;
 
+/// Reads a folder for planning, forecasts it, computes the KPIs (with the forecast's accuracy
+/// figures when `accuracy`) and plans it: the first stages of `plan` and `alerts`. The sales
+/// lines are released once the KPIs are counted, before planning.
 pub(super) fn read_and_plan(o: &RunOptions, accuracy: bool) -> Result<(Dataset, NaiveDate, Forecasts, Kpis, Plan)> {
     read_and_plan_in(o, accuracy, KPIS_FIRST_LINES)
 }
@@ -347,10 +347,11 @@ fn read_and_plan_in(
     let mut sales = ds.take_sales_lines();
     let s = &o.settings;
     let empty = HashMap::new();
-    let count = |ds: &Dataset, sales: &crate::ingest::Sales| {
-        let lts = lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
-        let k = kpis::compute_history(ds, sales, s.sales_are, s.period, None, None, Some(&lts));
-        (k, lts)
+    let measure =
+        || lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
+    let count = |sales: &crate::ingest::Sales| {
+        let lts = measure();
+        (kpis::compute_history(&ds, sales, s.sales_are, s.period, None, None, Some(&lts)), lts)
     };
     let forecast = |set| forecast_series(&ds, o, set, o.settings.horizon, &|series, es| forecast_all(series, es));
     let (f, (mut k, lts)) = if sales.len() >= kpis_first {
@@ -360,7 +361,7 @@ fn read_and_plan_in(
         o.progress.stage("KPIs");
         let orders = kpis::count_orders(&ds, &sales, s.sales_are, s.period, None, None);
         sales.order_id = None;
-        let lts = lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
+        let lts = measure();
         let counted = (kpis::from_counts(orders, &ds, &sales, Some(&lts)), lts);
         let set = demand_series_of(&ds, &sales, o, as_of);
         drop(sales);
@@ -372,13 +373,13 @@ fn read_and_plan_in(
         let sales = std::sync::Arc::new(sales);
         std::thread::scope(|scope| {
             let counted = std::sync::Arc::clone(&sales);
-            let (count, ds) = (&count, &ds);
+            let count = &count;
             let history = scope.spawn(move || {
-                let k = count(ds, &counted);
+                let k = count(&counted);
                 drop(counted);
                 k
             });
-            let set = demand_series_of(ds, &sales, o, as_of);
+            let set = demand_series_of(&ds, &sales, o, as_of);
             drop(sales);
             let f = forecast(set);
             (f, history.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
