@@ -193,6 +193,8 @@ pub struct OrderTally<'a> {
     by_period: Vec<(NaiveDate, OrderCounts)>,
     /// Per location (none without locations).
     at: std::collections::BTreeMap<&'a str, OrderCounts>,
+    /// The backorders counted.
+    backs: Vec<&'a crate::ingest::Backorder>,
 }
 
 /// Counts the orders and units of sales and backorders dated in `[from, to]`: the first step
@@ -305,14 +307,13 @@ pub fn count_orders<'a>(
             (loc, c)
         })
         .collect();
-    OrderTally { from, to, overall, by_period, at }
+    OrderTally { from, to, overall, by_period, at, backs }
 }
 
 /// The KPIs of a history from its order counts (the rest reads no order id).
 pub fn from_counts(t: OrderTally, ds: &Dataset, sales: &Sales, lead_times: Option<&LeadTimes>) -> Kpis {
-    let OrderTally { from, to, overall, by_period, at } = t;
+    let OrderTally { from, to, overall, by_period, at, backs } = t;
     let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
-    let backs: Vec<&crate::ingest::Backorder> = ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect();
 
     let mut rows = Vec::new();
     let mut add = |kpi: &str, scope: &str, p: Option<NaiveDate>, value: f64, unit: &'static str| {
