@@ -1,7 +1,7 @@
 //! The truth check at full size: `cargo bench --bench truth`.
 //!
 //! Generates 2,000-SKU portfolios on seeds that were never used to tune the planner: 8001,
-//! 8002 and 8003 with every demand pattern, 8101, 8102 and 8103 with only smooth,
+//! 8002 and 8003 with every demand pattern, 8101-8103 and 8201-8203 with only smooth,
 //! intermittent and lumpy demand (`REPLEN_TRUTH_SEEDS=8001,8101:stationary` and
 //! `REPLEN_TRUTH_SKUS` change them). Plans each for 95% as cycle service and as fill rate, and
 //! simulates every plan day by day under the generator's true demand and lead-time process for
@@ -20,7 +20,7 @@ use replen::truth::TruthSettings;
 fn main() {
     let skus: usize = std::env::var("REPLEN_TRUTH_SKUS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let seeds: Vec<(u64, Vec<String>)> = std::env::var("REPLEN_TRUTH_SEEDS")
-        .unwrap_or_else(|_| "8001,8002,8003,8101:stationary,8102:stationary,8103:stationary".into())
+        .unwrap_or_else(|_| "8001,8002,8003,8101:stationary,8102:stationary,8103:stationary,8201:stationary,8202:stationary,8203:stationary".into())
         .split(',')
         .filter_map(|s| {
             let (seed, kind) = s.trim().split_once(':').unwrap_or((s.trim(), ""));

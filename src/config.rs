@@ -38,6 +38,9 @@ pub struct ConfigFile {
     pub service_level: Option<f64>,
     /// `cycle` (probability of no stockout per cycle) or `fill_rate` (share of units served).
     pub service_measure: Option<String>,
+    /// `portfolio` (a target met across the items that share it, with the least stock) or
+    /// `item` (every item on its own).
+    pub service_scope: Option<String>,
     /// Targets per ABC class.
     pub service_targets: Option<TargetsFile>,
     /// Cumulative consumption-value shares closing classes A and B, e.g. `[0.8, 0.95]`.
@@ -164,6 +167,16 @@ pub enum ServiceMeasure {
     FillRate,
 }
 
+/// Over what a service target is met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceScope {
+    /// Across the items that share the target (units or cycles pooled), with the least stock;
+    /// each item is kept near the target by a floor.
+    Portfolio,
+    /// By every item on its own.
+    Item,
+}
+
 /// Replenishment policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -186,6 +199,8 @@ pub struct Settings {
     pub service_level: Option<f64>,
     /// What targets measure.
     pub service_measure: ServiceMeasure,
+    /// Over what targets are met.
+    pub service_scope: ServiceScope,
     /// Targets of ABC classes A, B, C.
     pub targets: [f64; 3],
     /// Cumulative value shares closing A and B.
@@ -220,6 +235,7 @@ impl Default for Settings {
             horizon: 13,
             service_level: None,
             service_measure: ServiceMeasure::Cycle,
+            service_scope: ServiceScope::Portfolio,
             targets: [0.98, 0.95, 0.90],
             abc_cuts: [0.8, 0.95],
             review_periods: 1.0,
@@ -274,6 +290,11 @@ impl Settings {
             None | Some("cycle") => ServiceMeasure::Cycle,
             Some("fill_rate") => ServiceMeasure::FillRate,
             Some(other) => return Err(bad("service_measure", other, "`cycle` or `fill_rate`")),
+        };
+        let service_scope = match pick!(service_scope).as_deref() {
+            None | Some("portfolio") => ServiceScope::Portfolio,
+            Some("item") => ServiceScope::Item,
+            Some(other) => return Err(bad("service_scope", other, "`portfolio` or `item`")),
         };
         let t = pick!(service_targets).unwrap_or_default();
         let targets = [
@@ -350,6 +371,7 @@ impl Settings {
             horizon,
             service_level,
             service_measure,
+            service_scope,
             targets,
             abc_cuts,
             review_periods,

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod alerts;
+pub mod allocate;
 pub mod app;
 pub mod backorder;
 pub mod calc;

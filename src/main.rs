@@ -222,6 +222,10 @@ struct RunArgs {
     /// What service targets measure: `cycle` or `fill_rate`.
     #[arg(long)]
     service_measure: Option<String>,
+    /// Over what a target is met: `portfolio` (across the items that share it, with the least
+    /// stock, no item far below it) or `item` (every item on its own) [default: portfolio]
+    #[arg(long)]
+    service_scope: Option<String>,
     /// Replenishment policy: `periodic` (review every R periods) or `continuous` (s, Q).
     #[arg(long)]
     policy: Option<String>,
@@ -319,6 +323,7 @@ fn options(a: RunArgs) -> anyhow::Result<RunOptions> {
         horizon: a.horizon,
         service_level: a.service_level,
         service_measure: a.service_measure,
+        service_scope: a.service_scope,
         review_periods: a.review_periods,
         policy: a.policy,
         ..Default::default()

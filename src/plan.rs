@@ -1,5 +1,6 @@
 //! The plan: assembly over the replenishment engine. For every item: the service target (a
-//! scenario's, its own, the run's or its ABC class's), the lead-time demand model (`ltd`), the
+//! scenario's, its own, the run's or its ABC class's; the last two met across the items that
+//! share them, [`crate::allocate`]), the lead-time demand model (`ltd`), the
 //! levels the engine sets for that target through the backtest calibration, today's order by
 //! the engine's rule, the same levels for each future period, and the projected stock through
 //! the engine's stock-flow loop; grouped by supplier into suggested purchase orders, with the
@@ -10,7 +11,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use crate::config::{Policy, ServiceMeasure, Settings};
+use crate::allocate::Curve;
+use crate::config::{Policy, ServiceMeasure, ServiceScope, Settings};
 use crate::engine::{self, Constraints, Flow, Levels, Ltd, OrderRule, Rule, Shape, Target};
 use crate::forecast::{DemandClass, Forecasts};
 use crate::ingest::{Backorder, Dataset, Item};
@@ -127,6 +129,10 @@ pub struct PlanRow {
     pub service_level_used: f64,
     /// Order constraints (MOQ, multiple, EOQ).
     pub constraints: Constraints,
+    /// The item's share of its target under the portfolio allocation: the service the planning
+    /// model gives it at its levels, before the backtest calibration (the target itself when
+    /// every item is planned on its own).
+    pub service_allocated: f64,
 }
 
 /// Reorder point and safety stock of one SKU in one future period.
@@ -299,6 +305,9 @@ struct Context<'a> {
     lead_times: &'a LeadTimes,
     levels: &'a LevelMap,
     tweak: Tweak<'a>,
+    /// Targets set by the portfolio allocation, per item, with the service the model gives
+    /// there (empty: every item planned for its target on its own).
+    assigned: HashMap<u32, (Target, f64)>,
 }
 
 fn recent(set: &SeriesSet, sku: u32) -> &[f64] {
@@ -393,36 +402,236 @@ impl RowPolicy {
     }
 }
 
-fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>) {
+/// What an item is planned on, before any target: its inputs after the scenario, rule,
+/// review, protection interval, demand per period over it, order constraints and the seed of
+/// its draws.
+struct Setup {
+    inp: ItemInputs,
+    rule: Rule,
+    review: f64,
+    p: f64,
+    d: f64,
+    var_d: f64,
+    q_eoq: Option<f64>,
+    cons: Constraints,
+    spec: Spec,
+    /// Mean demand over the protection interval.
+    over_mean: f64,
+}
+
+fn setup(c: &Context, sku: u32, item: &Item) -> Setup {
     let s = c.settings;
     let i = sku as usize;
     let f = &c.fc.skus[i];
     let inp = inputs(c, sku, item, &c.lead_times.sku[&sku].1);
-    let (abc, item, lt) = (inp.abc, &inp.item, &inp.lead_time);
     let rule = rule(s.policy, inp.review);
     let review = match rule {
         Rule::Periodic { review } => review,
         Rule::Continuous => 0.0,
     };
-    let target = target_of(s, &inp);
     let pdays = s.period.days();
-    let l = lt.mean / pdays;
-    let p = l + review;
-    let on_hand = c.ds.inventory.as_ref().and_then(|m| m.get(&sku)).copied().unwrap_or(0.0);
-    let on_order = c.onord.get(&sku).copied().unwrap_or(0.0);
-    let backorders = c.backs.get(&sku).copied().unwrap_or(0.0);
-    let position = on_hand + on_order - backorders;
-
-    // Demand over the protection interval from the forecast.
+    let p = inp.lead_time.mean / pdays + review;
     let over = c.fc.over(i, 0, p);
     let d = if p > 0.0 { over.mean / p } else { f.mean[0] };
     let var_d = if p > 0.0 { over.var / p } else { f.var };
     let per_year = s.period.per_year() as f64;
+    let item = &inp.item;
     let order_cost = item.order_cost.filter(|k| *k > 0.0).unwrap_or(s.order_cost);
     let holding = item.holding_rate.unwrap_or(s.holding_rate) * item.unit_cost;
     let q_eoq = (order_cost > 0.0 && holding > 0.0 && d > 0.0).then(|| eoq(d * per_year, order_cost, holding));
     let cons = Constraints { moq: item.moq, multiple: item.order_multiple, eoq: q_eoq };
     let spec = Spec { pdays, review, sims: s.simulations, seed: s.seed ^ fnv(c.ds.skus.name(sku)) };
+    Setup { inp, rule, review, p, d, var_d, q_eoq, cons, spec, over_mean: over.mean }
+}
+
+/// Points on each item's curve.
+const CURVE_POINTS: usize = 14;
+/// Draws per item for the curves (the plan itself uses every draw).
+const CURVE_DRAWS: usize = 250;
+/// The highest service a curve offers.
+const CURVE_TOP: f64 = 0.9995;
+
+/// How far below its group's target the portfolio allocation may plan an item, as a share of
+/// the target's shortfall: 0.6 puts the floor of a 95% target at 92%. The models of lumpy
+/// demand are the ones the truth check found to promise more than they deliver (README,
+/// "Plans checked against the truth"), so their items keep more of a cycle-service target
+/// (94.25% of 95%); and a fill rate, where one late order of a large size costs many units,
+/// is lowered only on smooth items.
+fn floor_gap(class: DemandClass, fill: bool) -> f64 {
+    match (class, fill) {
+        (DemandClass::Smooth, _) => 0.6,
+        (_, true) => 0.0,
+        (DemandClass::Lumpy, false) => 0.15,
+        (_, false) => 0.6,
+    }
+}
+
+/// A group of items sharing a target: its measure (true for a fill rate) and the target's bits.
+type Group = (bool, u64);
+
+/// The multiplier of one group of items in the portfolio allocation ([`crate::allocate`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Multiplier {
+    /// The group's target is a fill rate (else cycle service).
+    pub fill_rate: bool,
+    /// The group's target.
+    pub target: f64,
+    /// The multiplier.
+    pub lambda: f64,
+}
+
+/// An item's curve for the allocation: its group, its floor, the service its grid starts at,
+/// and the curve.
+struct ItemCurve {
+    group: Group,
+    floor: f64,
+    from: f64,
+    curve: Curve,
+}
+
+/// Service shares from `from` to the top, evenly spaced in log(1 - service).
+fn grid(from: f64) -> impl Iterator<Item = f64> {
+    let b = (1.0 - CURVE_TOP).ln();
+    let a = (1.0 - from).max(1e-12).ln().max(b);
+    (0..CURVE_POINTS).map(move |k| 1.0 - (a + (b - a) * k as f64 / (CURVE_POINTS - 1) as f64).exp())
+}
+
+/// The model target of point `k` of a curve whose floor is `floor` and whose grid starts at
+/// `from`: the floor itself first (a fill rate as the item alone would be planned for it),
+/// then shares of protected demand covered (fill rate) or cycle-service levels.
+fn point_target(fill: bool, floor: f64, from: f64, k: usize) -> Target {
+    match (fill, k) {
+        (true, 0) => Target::FillRate(floor),
+        (true, _) => Target::Cover(grid(from).nth(k).unwrap_or(CURVE_TOP)),
+        (false, _) => Target::Cycle(grid(from).nth(k).unwrap_or(CURVE_TOP)),
+    }
+}
+
+/// An item's curve: `None` for items planned for their own target from the item master, and
+/// for targets already set on the model.
+fn curve(c: &Context, sku: u32, item: &Item) -> Option<ItemCurve> {
+    let st = setup(c, sku, item);
+    if st.inp.target.is_none() && st.inp.item.service_level.is_some() {
+        return None;
+    }
+    let target = target_of(c.settings, &st.inp);
+    let fill = match target {
+        Target::Cycle(_) => false,
+        Target::FillRate(_) => true,
+        Target::Cover(_) => return None,
+    };
+    let i = sku as usize;
+    let t = target.value();
+    let floor = t - floor_gap(c.fc.skus[i].class, fill) * (1.0 - t);
+    let spec = Spec { sims: st.spec.sims.min(CURVE_DRAWS), ..st.spec };
+    let ltd = ltd::model(c.fc, i, 0, &st.inp.lead_time, &spec);
+    let lv = |t: Target| engine::levels(&ltd, st.rule, &st.cons, t);
+    let (from, weight) = if fill {
+        // A fill rate is held as a share of protected demand covered: from the floor's up.
+        let f = lv(Target::FillRate(floor));
+        (ltd.cover_cdf(f.shape, f.reorder_point), st.d)
+    } else {
+        let weight = match engine::shape(st.rule, &st.cons, st.d * st.review) {
+            // A review orders, and a cycle starts, when its period had demand.
+            Shape::RS => {
+                let pi = c.fc.skus[i].nonzero_share;
+                let pi = if pi > 0.0 { pi } else { 1.0 };
+                let r = st.review.max(1.0);
+                (1.0 - (1.0 - pi).powf(r)) / r
+            }
+            _ => st.d / st.cons.eoq.unwrap_or(0.0).max(st.cons.moq).max(st.d.max(1e-9)),
+        };
+        (floor, weight)
+    };
+    let mut points: Vec<(f32, f32)> = Vec::with_capacity(CURVE_POINTS);
+    for k in 0..CURVE_POINTS {
+        let l = lv(point_target(fill, floor, from, k));
+        let m = if fill { l.fill_rate } else { l.cycle_service };
+        // Both non-decreasing (draws tie).
+        let (x0, m0) = points.last().copied().unwrap_or((f32::NEG_INFINITY, f32::NEG_INFINITY));
+        points.push(((l.reorder_point as f32).max(x0), (m as f32).max(m0)));
+    }
+    let weight = if weight.is_finite() { weight.max(0.0) } else { 0.0 };
+    Some(ItemCurve { group: (fill, t.to_bits()), floor, from, curve: Curve { weight, points } })
+}
+
+/// The curves of `skus`, in their order.
+fn curves(c: &Context, skus: &[(&u32, &Item)]) -> Vec<(u32, ItemCurve)> {
+    skus.par_iter().filter_map(|(s, it)| curve(c, **s, it).map(|x| (**s, x))).collect()
+}
+
+/// Each group's multiplier over `curves`, groups in order.
+fn multipliers_of(curves: &[(u32, ItemCurve)]) -> Vec<Multiplier> {
+    let mut groups: Vec<Group> = curves.iter().map(|x| x.1.group).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+        .into_iter()
+        .map(|g| {
+            let members: Vec<&Curve> = curves.iter().filter(|x| x.1.group == g).map(|x| &x.1.curve).collect();
+            let target = f64::from_bits(g.1);
+            Multiplier { fill_rate: g.0, target, lambda: crate::allocate::multiplier(&members, target) }
+        })
+        .collect()
+}
+
+/// The target each item is planned for under the portfolio allocation, with the service the
+/// model gives it there: the multipliers of `learned` where it has the item's group (a shard
+/// plans with the whole portfolio's), else those of the items planned.
+fn assign(c: &Context, skus: &[(&u32, &Item)], learned: &[Multiplier]) -> HashMap<u32, (Target, f64)> {
+    if c.settings.service_scope == ServiceScope::Item {
+        return HashMap::new();
+    }
+    let curves = curves(c, skus);
+    let mut found = multipliers_of(&curves);
+    for m in &mut found {
+        if let Some(l) = learned.iter().find(|l| l.fill_rate == m.fill_rate && l.target.to_bits() == m.target.to_bits())
+        {
+            m.lambda = l.lambda;
+        }
+    }
+    curves
+        .into_iter()
+        .map(|(s, x)| {
+            let lambda = found.iter().find(|m| (m.fill_rate, m.target.to_bits()) == x.group).map_or(0.0, |m| m.lambda);
+            let k = x.curve.choose(lambda);
+            (s, (point_target(x.group.0, x.floor, x.from, k), f64::from(x.curve.points[k].1)))
+        })
+        .collect()
+}
+
+/// The portfolio allocation's multipliers over every item of `basis`, for shards to plan with.
+pub fn multipliers(
+    ds: &Dataset,
+    fc: &Forecasts,
+    set: &SeriesSet,
+    settings: &Settings,
+    as_of: NaiveDate,
+    basis: &Basis,
+) -> Vec<Multiplier> {
+    if settings.service_scope == ServiceScope::Item {
+        return Vec::new();
+    }
+    let (ctx, skus) = context(ds, fc, set, settings, as_of, basis, &|_| {});
+    multipliers_of(&curves(&ctx, &skus))
+}
+
+fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>) {
+    let s = c.settings;
+    let i = sku as usize;
+    let f = &c.fc.skus[i];
+    let st = setup(c, sku, item);
+    let Setup { inp, rule, review, p, d, var_d, q_eoq, cons, spec, over_mean } = st;
+    let (abc, item, lt) = (inp.abc, &inp.item, &inp.lead_time);
+    let asked = target_of(s, &inp);
+    let (target, allocated) = c.assigned.get(&sku).copied().unwrap_or((asked, asked.value()));
+    let pdays = s.period.days();
+    let l = lt.mean / pdays;
+    let on_hand = c.ds.inventory.as_ref().and_then(|m| m.get(&sku)).copied().unwrap_or(0.0);
+    let on_order = c.onord.get(&sku).copied().unwrap_or(0.0);
+    let backorders = c.backs.get(&sku).copied().unwrap_or(0.0);
+    let position = on_hand + on_order - backorders;
+
     let ltd = ltd::model(c.fc, i, 0, lt, &spec);
     let method = if matches!(ltd, Ltd::Draws(_)) { "bootstrap" } else { "normal" };
     let xyz = xyz_class(recent(c.set, sku));
@@ -464,8 +673,9 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
         position,
         rop: lv.reorder_point,
         up_to: lv.order_up_to,
-        target: target.value(),
-        measure: target.measure(),
+        target: asked.value(),
+        allocated: (target != asked).then_some(allocated),
+        measure: asked.measure(),
         abc,
         lead: lt.mean,
         review,
@@ -495,8 +705,8 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
         class: f.class.name(),
         model: f.model.clone(),
         method,
-        service_measure: target.measure(),
-        service_target: target.value(),
+        service_measure: asked.measure(),
+        service_target: asked.value(),
         on_hand,
         on_order,
         open_backorders: backorders,
@@ -537,12 +747,13 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
         shape: lv.shape,
         service_level_used: (level.value() * 10_000.0).round() / 10_000.0,
         constraints: cons,
+        service_allocated: (allocated * 10_000.0).round() / 10_000.0,
     };
 
     // Time-phased: the same rule and model level on each future period's forecast. Draws are
     // scaled by the period's demand against today's; a flat forecast scales them by 1 in every
     // period, so the levels of the last scale are kept and reused while it repeats.
-    let base = over.mean;
+    let base = over_mean;
     let mut last: Option<(f64, f64, engine::Levels)> = None;
     let mut periods: Vec<PeriodRow> = Vec::with_capacity(s.horizon);
     for t in 0..s.horizon {
@@ -666,6 +877,8 @@ struct Reasons<'a> {
     rop: f64,
     up_to: f64,
     target: f64,
+    /// The item's share of the target, when the portfolio allocation gives it another.
+    allocated: Option<f64>,
     measure: &'static str,
     abc: char,
     lead: f64,
@@ -680,9 +893,10 @@ struct Reasons<'a> {
 
 fn reason(r: &Reasons) -> String {
     let target = format!(
-        "{:.1}% {} target, class {}",
+        "{:.1}% {} target{}, class {}",
         r.target * 100.0,
         if r.measure == "cycle" { "cycle-service" } else { "fill-rate" },
+        r.allocated.map_or(String::new(), |a| format!(" across its items, {:.1}% for this one", a * 100.0)),
         r.abc
     );
     if r.d <= 0.0 && r.qty <= 0.0 {
@@ -781,6 +995,9 @@ pub struct Learned {
     pub levels: LevelMap,
     /// The priors of new and dormant items.
     pub prior: Prior,
+    /// The portfolio allocation's multipliers over every item (a shard's plan uses them; a
+    /// single run finds its own, the same).
+    pub multipliers: Vec<Multiplier>,
 }
 
 /// Learns from every item, with every item's lead times `lts` (as [`crate::leadtime::lead_times`] measures
@@ -817,6 +1034,7 @@ fn learn_from(
         abc: abc_of(ds, set, settings),
         levels: ltd::calibrate(fc, &cal_items, review, pdays, settings.seed),
         prior: risk::prior(set, |s| items.get(&s).map(|_| lts.sku.get(&s).map_or(0.0, |x| x.1.mean) / pdays)),
+        multipliers: Vec::new(),
     }
 }
 
@@ -853,6 +1071,8 @@ pub struct Basis {
     backs: HashMap<u32, f64>,
     sched: HashMap<u32, Vec<Incoming>>,
     learned: Learned,
+    /// No items, for a dataset without an item file.
+    no_items: HashMap<u32, Item>,
 }
 
 impl Basis {
@@ -896,6 +1116,7 @@ impl Basis {
             sched,
             lead_times: lts,
             learned,
+            no_items: HashMap::new(),
         }
     }
 }
@@ -933,21 +1154,20 @@ pub fn plan_some_with(
     Plan { rows, by_period, projections, lead_times, levels: learned.levels, incoming, warnings }
 }
 
-/// Rows, time-phased rows and projections of the items of `basis` (the ones it kept), each
-/// changed by `tweak`; `done` as in [`Part`].
-#[allow(clippy::type_complexity, clippy::too_many_arguments)]
-pub fn plan_on(
-    ds: &Dataset,
-    fc: &Forecasts,
-    set: &SeriesSet,
-    settings: &Settings,
+/// What every item of `basis` is planned with, and those items in SKU order.
+fn context<'a>(
+    ds: &'a Dataset,
+    fc: &'a Forecasts,
+    set: &'a SeriesSet,
+    settings: &'a Settings,
     as_of: NaiveDate,
-    basis: &Basis,
-    tweak: Tweak,
-    done: &(dyn Fn(usize, usize) + Sync),
-) -> (Vec<PlanRow>, Vec<PeriodRow>, Vec<Vec<ProjectedPeriod>>) {
-    let empty = HashMap::new();
-    let items = basis.sample.as_ref().unwrap_or(ds.items.as_ref().unwrap_or(&empty));
+    basis: &'a Basis,
+    tweak: Tweak<'a>,
+) -> (Context<'a>, Vec<(&'a u32, &'a Item)>) {
+    let items = match (&basis.sample, &ds.items) {
+        (Some(s), _) | (None, Some(s)) => s,
+        (None, None) => &basis.no_items,
+    };
     let ctx = Context {
         ds,
         fc,
@@ -962,9 +1182,28 @@ pub fn plan_on(
         lead_times: &basis.lead_times,
         levels: &basis.learned.levels,
         tweak,
+        assigned: HashMap::new(),
     };
     let mut skus: Vec<(&u32, &Item)> = items.iter().collect();
     skus.sort_by(|a, b| ds.skus.name(*a.0).cmp(ds.skus.name(*b.0)));
+    (ctx, skus)
+}
+
+/// Rows, time-phased rows and projections of the items of `basis` (the ones it kept), each
+/// changed by `tweak`; `done` as in [`Part`].
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+pub fn plan_on(
+    ds: &Dataset,
+    fc: &Forecasts,
+    set: &SeriesSet,
+    settings: &Settings,
+    as_of: NaiveDate,
+    basis: &Basis,
+    tweak: Tweak,
+    done: &(dyn Fn(usize, usize) + Sync),
+) -> (Vec<PlanRow>, Vec<PeriodRow>, Vec<Vec<ProjectedPeriod>>) {
+    let (ctx, skus) = context(ds, fc, set, settings, as_of, basis, tweak);
+    let ctx = Context { assigned: assign(&ctx, &skus, &basis.learned.multipliers), ..ctx };
     let (count, total) = (std::sync::atomic::AtomicUsize::new(0), skus.len());
     let planned: Vec<(PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>)> = skus
         .par_iter()

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::forecast::{Calibration, DemandClass, Learned as ForecastLearned};
 use crate::ingest::Skus;
 use crate::ltd::LevelMap;
-use crate::plan::Learned as PlanLearned;
+use crate::plan::{Learned as PlanLearned, Multiplier};
 use crate::risk::{Prior, StateRate};
 
 /// First field of every portfolio file, and its version.
-pub const FORMAT: &str = "replen portfolio 1";
+pub const FORMAT: &str = "replen portfolio 2";
 
 /// A number that reads back to the same bits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,6 +77,9 @@ pub struct PortfolioFile {
     pub abc_b: Vec<String>,
     /// The service-level calibration: held-out PIT values per demand class and group.
     pub service_levels: Vec<LevelPart>,
+    /// The portfolio allocation's multipliers, one per group of items sharing a target:
+    /// (`cycle` or `fill_rate`, target, multiplier).
+    pub service_multipliers: Vec<(String, Exact, Exact)>,
     /// Prior of items without sales yet.
     pub prior_new: RatePart,
     /// Prior of items without recent sales.
@@ -199,6 +202,13 @@ impl PortfolioFile {
                 .iter()
                 .map(|((k, g), v)| LevelPart { class: *k, group: g.clone(), pits: Exacts(v.clone()) })
                 .collect(),
+            service_multipliers: p
+                .multipliers
+                .iter()
+                .map(|m| {
+                    (if m.fill_rate { "fill_rate" } else { "cycle" }.to_string(), Exact(m.target), Exact(m.lambda))
+                })
+                .collect(),
             prior_new: RatePart::of(&p.prior.new),
             prior_dormant: RatePart::of(&p.prior.dormant),
             tables: Default::default(),
@@ -254,6 +264,11 @@ impl PortfolioFile {
                 self.service_levels.iter().map(|l| ((l.class, l.group.clone()), l.pits.0.clone())).collect(),
             ),
             prior: Prior { new: self.prior_new.rate(), dormant: self.prior_dormant.rate() },
+            multipliers: self
+                .service_multipliers
+                .iter()
+                .map(|(m, t, l)| Multiplier { fill_rate: m == "fill_rate", target: t.0, lambda: l.0 })
+                .collect(),
         })
     }
 }

@@ -50,7 +50,7 @@ fn plan_numbers_of_one_sku_match_a_hand_calculation() {
         .arg(&data)
         .arg("--out")
         .arg(&out)
-        .args(["--as-of", "2024-02-26", "--model", "ses", "--service-level", "0.95"])
+        .args(["--as-of", "2024-02-26", "--model", "ses", "--service-level", "0.95", "--service-scope", "item"])
         .assert()
         .success();
     let policy = read_csv(&out.join("policy.csv"));
@@ -91,7 +91,13 @@ fn moq_and_order_multiple_are_applied() {
     fixture(t.path());
     write(t.path(), "inventory.csv", "sku,on_hand\nA,15\nB,0\n");
     let out = t.path().join("out");
-    replen().args(["plan", "--as-of", "2024-02-26", "--data"]).arg(t.path()).arg("--out").arg(&out).assert().success();
+    replen()
+        .args(["plan", "--as-of", "2024-02-26", "--service-scope", "item", "--data"])
+        .arg(t.path())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
     let policy = read_csv(&out.join("policy.csv"));
     let b = policy.iter().find(|r| r["sku"] == "B").unwrap();
     // Two items, both class A (98% cycle service). B: 3 a week, 7 days lead time + 1 week
@@ -103,6 +109,50 @@ fn moq_and_order_multiple_are_applied() {
     assert_eq!(num(b, "order_qty"), 72.0);
     assert!(b["reason"].contains("multiple of 12"));
     assert_eq!(b["policy"], "R,s,S");
+}
+
+/// A fill-rate target across the portfolio: the items that share it reach it together on the
+/// planning model (demand-weighted), none below its floor (92% of a 95% target), items with a
+/// target of their own keep it, and the reason says so.
+#[test]
+fn a_portfolio_target_is_met_together_with_every_item_above_its_floor() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    replen()
+        .args(["plan", "--quiet", "--service-measure", "fill_rate", "--data"])
+        .arg(&sample)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let policy = read_csv(&out.join("policy.csv"));
+    let items = read_csv(&sample.join("items.csv"));
+    let own: std::collections::HashSet<&str> =
+        items.iter().filter(|r| !r["service_level"].is_empty()).map(|r| r["sku"].as_str()).collect();
+    assert!(!own.is_empty() && own.len() < policy.len());
+    let (mut lowered, mut groups) = (0, std::collections::HashMap::<String, (f64, f64)>::new());
+    for r in &policy {
+        let (target, got) = (num(r, "service_target"), num(r, "service_allocated"));
+        if own.contains(r["sku"].as_str()) {
+            assert_eq!(got, target, "{}", r["sku"]);
+            continue;
+        }
+        assert!(got >= target - 0.6 * (1.0 - target) - 1e-4, "{} at {got} for {target}", r["sku"]);
+        if got < target - 1e-4 {
+            lowered += 1;
+            assert!(r["reason"].contains("across its items"), "{}", r["reason"]);
+        }
+        let g = groups.entry(r["service_target"].clone()).or_default();
+        g.0 += num(r, "demand_per_period") * got;
+        g.1 += num(r, "demand_per_period");
+    }
+    assert!(lowered > 0, "no item planned below its group's target");
+    for (target, (served, demand)) in groups {
+        let pooled = served / demand;
+        let target: f64 = target.parse().unwrap();
+        assert!(pooled >= target - 2e-4, "target {target}: pooled {pooled}");
+    }
 }
 
 /// An item with customers waiting and no demand forecast orders at least the shortfall.

@@ -80,6 +80,7 @@ pub fn plan_table(rows: &[&PlanRow]) -> Table {
         .num("service_level_used", rows.iter().map(|r| r.service_level_used))
         .num("risk_score", rows.iter().map(|r| r.risk_score))
         .text("risk_basis", rows.iter().map(|r| r.risk_basis))
+        .num("service_allocated", rows.iter().map(|r| r.service_allocated))
 }
 
 /// `rop_by_period.csv`: the levels of each item in each future period.

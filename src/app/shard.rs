@@ -75,12 +75,13 @@ pub struct PortfolioSummary {
 fn settings_stamp(o: &RunOptions) -> String {
     let s = &o.settings;
     format!(
-        "{:?} {:?} horizon {} service {:?} {:?} targets {:?} abc {:?} review {} {:?} holding {} order cost {} draws {} seed {} model {:?}",
+        "{:?} {:?} horizon {} service {:?} {:?} {:?} targets {:?} abc {:?} review {} {:?} holding {} order cost {} draws {} seed {} model {:?}",
         s.sales_are,
         s.period,
         s.horizon,
         s.service_level,
         s.service_measure,
+        s.service_scope,
         s.targets,
         s.abc_cuts,
         s.review_periods,
@@ -131,7 +132,11 @@ pub fn run_portfolio(o: &RunOptions) -> Result<PortfolioSummary> {
     // The series and the KPIs are all that is taken from the sales lines.
     ds.release_sales_lines();
     o.progress.stage("portfolio figures");
-    let pl = crate::plan::learn(&ds, &f.fc, &f.set, &o.settings, &lts);
+    let mut pl = crate::plan::learn(&ds, &f.fc, &f.set, &o.settings, &lts);
+    // The portfolio allocation's multipliers, over every item as one run finds them.
+    let all = |_: u32| true;
+    let basis = crate::plan::Basis::new(&ds, &f.fc, &f.set, s, as_of, &all, Some(&pl), Some(lts.clone()));
+    pl.multipliers = crate::plan::multipliers(&ds, &f.fc, &f.set, s, as_of, &basis);
     let mut file = PortfolioFile::new(stamped, &fl, &pl, &ds.skus);
     let path = o.out.join(PORTFOLIO_FILE);
     let fail = |e: String| Error::Write { path: path.clone(), source: std::io::Error::other(e) };
