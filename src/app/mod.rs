@@ -383,11 +383,50 @@ fn levels_note(p: &Plan) -> String {
         .iter()
         .map(|(c, n, cov)| format!("{} {n} windows, 95% level covered {:.1}%", c.name(), 100.0 * cov))
         .collect();
-    if parts.is_empty() {
+    let calibration = if parts.is_empty() {
         "service calibration: no held-out backtest windows; nominal levels used".into()
     } else {
         format!("service calibration on held-out lead-time windows (sets fill-rate targets): {}", parts.join("; "))
+    };
+    match allocation_note(&p.rows) {
+        Some(a) => format!("{calibration}\n{a}"),
+        None => calibration,
     }
+}
+
+/// The portfolio allocation in words, per target: how many items share it, how many are
+/// planned below and above it, and how far. `None` when every item is planned for its target.
+fn allocation_note(rows: &[crate::plan::PlanRow]) -> Option<String> {
+    // (measure, target) -> (items, below, lowest, above, highest)
+    let mut groups: std::collections::BTreeMap<(&str, u64), (usize, usize, f64, usize, f64)> = Default::default();
+    for r in rows {
+        let g = groups.entry((r.service_measure, r.service_target.to_bits())).or_insert((0, 0, 1.0, 0, 0.0));
+        g.0 += 1;
+        if r.service_allocated < r.service_target - 1e-4 {
+            g.1 += 1;
+            g.2 = g.2.min(r.service_allocated);
+        } else if r.service_allocated > r.service_target + 1e-4 {
+            g.3 += 1;
+            g.4 = g.4.max(r.service_allocated);
+        }
+    }
+    let parts: Vec<String> = groups
+        .into_iter()
+        .filter(|(_, g)| g.1 + g.3 > 0)
+        .map(|((m, t), (n, below, lo, above, hi))| {
+            let measure = if m == "cycle" { "cycle service" } else { "fill rate" };
+            let mut s = format!("{:.1}% {measure} over {n} items", 100.0 * f64::from_bits(t));
+            if below > 0 {
+                s.push_str(&format!(", {below} planned below it (down to {:.1}%)", 100.0 * lo));
+            }
+            if above > 0 {
+                s.push_str(&format!(", {above} above it (up to {:.1}%)", 100.0 * hi));
+            }
+            s
+        })
+        .collect();
+    (!parts.is_empty())
+        .then(|| format!("service across the portfolio (service_allocated in policy.csv): {}", parts.join("; ")))
 }
 
 /// Sorted SKU indices by code.
