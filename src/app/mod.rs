@@ -397,30 +397,40 @@ fn levels_note(p: &Plan) -> String {
 /// The portfolio allocation in words, per target: how many items share it, how many are
 /// planned below and above it, and how far. `None` when every item is planned for its target.
 fn allocation_note(rows: &[crate::plan::PlanRow]) -> Option<String> {
-    // (measure, target) -> (items, below, lowest, above, highest)
-    let mut groups: std::collections::BTreeMap<(&str, u64), (usize, usize, f64, usize, f64)> = Default::default();
+    /// Items sharing a target; those planned below it and the lowest; above it and the highest.
+    #[derive(Default)]
+    struct Spread {
+        items: usize,
+        below: usize,
+        lowest: f64,
+        above: usize,
+        highest: f64,
+    }
+    let mut groups: std::collections::BTreeMap<(&str, u64), Spread> = Default::default();
     for r in rows {
-        let g = groups.entry((r.service_measure, r.service_target.to_bits())).or_insert((0, 0, 1.0, 0, 0.0));
-        g.0 += 1;
+        let g = groups
+            .entry((r.service_measure, r.service_target.to_bits()))
+            .or_insert(Spread { lowest: 1.0, ..Spread::default() });
+        g.items += 1;
         if r.service_allocated < r.service_target - 1e-4 {
-            g.1 += 1;
-            g.2 = g.2.min(r.service_allocated);
+            g.below += 1;
+            g.lowest = g.lowest.min(r.service_allocated);
         } else if r.service_allocated > r.service_target + 1e-4 {
-            g.3 += 1;
-            g.4 = g.4.max(r.service_allocated);
+            g.above += 1;
+            g.highest = g.highest.max(r.service_allocated);
         }
     }
     let parts: Vec<String> = groups
         .into_iter()
-        .filter(|(_, g)| g.1 + g.3 > 0)
-        .map(|((m, t), (n, below, lo, above, hi))| {
+        .filter(|(_, g)| g.below + g.above > 0)
+        .map(|((m, t), g)| {
             let measure = if m == "cycle" { "cycle service" } else { "fill rate" };
-            let mut s = format!("{:.1}% {measure} over {n} items", 100.0 * f64::from_bits(t));
-            if below > 0 {
-                s.push_str(&format!(", {below} planned below it (down to {:.1}%)", 100.0 * lo));
+            let mut s = format!("{:.1}% {measure} over {} items", 100.0 * f64::from_bits(t), g.items);
+            if g.below > 0 {
+                s.push_str(&format!(", {} planned below it (down to {:.1}%)", g.below, 100.0 * g.lowest));
             }
-            if above > 0 {
-                s.push_str(&format!(", {above} above it (up to {:.1}%)", 100.0 * hi));
+            if g.above > 0 {
+                s.push_str(&format!(", {} above it (up to {:.1}%)", g.above, 100.0 * g.highest));
             }
             s
         })
