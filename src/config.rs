@@ -400,6 +400,13 @@ mod tests {
         let flags = ConfigFile { service_level: Some(95.0), ..Default::default() };
         let e = Settings::from_parts(&file, &flags).unwrap_err().to_string();
         assert!(e.contains("service_level") && e.contains("95"), "{e}");
+        // The scope: portfolio unless a file or flag says `item`; anything else is named.
+        assert_eq!(s.service_scope, ServiceScope::Portfolio);
+        let item = ConfigFile { service_scope: Some("item".into()), ..Default::default() };
+        assert_eq!(Settings::from_parts(&item, &ConfigFile::default()).unwrap().service_scope, ServiceScope::Item);
+        let flags = ConfigFile { service_scope: Some("sku".into()), ..Default::default() };
+        let e = Settings::from_parts(&file, &flags).unwrap_err().to_string();
+        assert!(e.contains("service_scope") && e.contains("sku") && e.contains("portfolio"), "{e}");
     }
 
     #[test]
