@@ -480,6 +480,13 @@ pub struct Multiplier {
     pub lambda: f64,
 }
 
+impl Multiplier {
+    /// The group of items it belongs to.
+    fn group(&self) -> Group {
+        (self.fill_rate, self.target.to_bits())
+    }
+}
+
 /// An item's curve for the allocation: its group, its floor, the service its grid starts at,
 /// and the curve.
 struct ItemCurve {
@@ -560,14 +567,18 @@ fn curves(c: &Context, skus: &[(&u32, &Item)]) -> Vec<(u32, ItemCurve)> {
     skus.par_iter().filter_map(|(s, it)| curve(c, **s, it).map(|x| (**s, x))).collect()
 }
 
-/// Each group's multiplier over `curves`, groups in order.
-fn multipliers_of(curves: &[(u32, ItemCurve)]) -> Vec<Multiplier> {
+/// Each group's multiplier over `curves`, groups in order: the one `known` has for it (a
+/// shard plans with the whole portfolio's), else searched over `curves`.
+fn multipliers_of(curves: &[(u32, ItemCurve)], known: &[Multiplier]) -> Vec<Multiplier> {
     let mut groups: Vec<Group> = curves.iter().map(|x| x.1.group).collect();
     groups.sort_unstable();
     groups.dedup();
     groups
         .into_iter()
         .map(|g| {
+            if let Some(m) = known.iter().find(|m| m.group() == g) {
+                return *m;
+            }
             let members: Vec<&Curve> = curves.iter().filter(|x| x.1.group == g).map(|x| &x.1.curve).collect();
             let target = f64::from_bits(g.1);
             Multiplier { fill_rate: g.0, target, lambda: crate::allocate::multiplier(&members, target) }
@@ -576,24 +587,17 @@ fn multipliers_of(curves: &[(u32, ItemCurve)]) -> Vec<Multiplier> {
 }
 
 /// The target each item is planned for under the portfolio allocation, with the service the
-/// model gives it there: the multipliers of `learned` where it has the item's group (a shard
-/// plans with the whole portfolio's), else those of the items planned.
+/// model gives it there; multipliers as in [`multipliers_of`].
 fn assign(c: &Context, skus: &[(&u32, &Item)], learned: &[Multiplier]) -> HashMap<u32, (Target, f64)> {
     if c.settings.service_scope == ServiceScope::Item {
         return HashMap::new();
     }
     let curves = curves(c, skus);
-    let mut found = multipliers_of(&curves);
-    for m in &mut found {
-        if let Some(l) = learned.iter().find(|l| l.fill_rate == m.fill_rate && l.target.to_bits() == m.target.to_bits())
-        {
-            m.lambda = l.lambda;
-        }
-    }
+    let found = multipliers_of(&curves, learned);
     curves
         .into_iter()
         .map(|(s, x)| {
-            let lambda = found.iter().find(|m| (m.fill_rate, m.target.to_bits()) == x.group).map_or(0.0, |m| m.lambda);
+            let lambda = found.iter().find(|m| m.group() == x.group).map_or(0.0, |m| m.lambda);
             let k = x.curve.choose(lambda);
             (s, (point_target(x.group.0, x.floor, x.from, k), f64::from(x.curve.points[k].1)))
         })
@@ -613,7 +617,7 @@ pub fn multipliers(
         return Vec::new();
     }
     let (ctx, skus) = context(ds, fc, set, settings, as_of, basis, &|_| {});
-    multipliers_of(&curves(&ctx, &skus))
+    multipliers_of(&curves(&ctx, &skus), &[])
 }
 
 fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>) {
