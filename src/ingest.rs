@@ -1048,6 +1048,18 @@ pub struct Dataset {
     pub files: FileSpecs,
     /// First and last sales date, kept when the lines are released.
     pub(crate) released_span: Option<(NaiveDate, NaiveDate)>,
+    /// What happened after the as-of date (`outcomes`), when the file exists and planning
+    /// tables were asked for: read with the rest, so a bad row stops a run before it writes.
+    pub outcomes: Option<Outcomes>,
+}
+
+/// The `outcomes` file: per item, whether it was backordered after the as-of date and when first.
+#[derive(Debug, Clone, Default)]
+pub struct Outcomes {
+    /// The file read.
+    pub path: PathBuf,
+    /// (SKU key, backordered, first backorder date) per row.
+    pub rows: Vec<(String, bool, Option<NaiveDate>)>,
 }
 
 /// Which tables to load.
@@ -1081,6 +1093,7 @@ impl Dataset {
             (true, true) => Details::Check,
         };
         ds.sales = read_sales(&src, &mut ds.skus, details, &mut ds.rejected)?;
+        far_dated_sales(&src, &mut ds.sales, &mut ds.rejected)?;
         ds.rows.push((src.file_name(), ds.sales.len()));
         if what.backorders {
             if let Some(src) = locate(dir, "backorders", files)? {
@@ -1130,6 +1143,12 @@ impl Dataset {
                 let pos = read_purchase_orders(&src, &mut ds.skus, &mut ds.rejected)?;
                 ds.rows.push((src.file_name(), pos.len()));
                 ds.purchase_orders = Some(pos);
+            }
+            if let Some(src) = locate(dir, "outcomes", files)? {
+                ds.warnings.extend(src.note.clone());
+                let rows = read_outcomes(&src)?;
+                ds.rows.push((src.file_name(), rows.len()));
+                ds.outcomes = Some(Outcomes { path: src.path.clone(), rows });
             }
             ds.expand_to_locations();
             if let Some(src) = locate(dir, "item_locations", files)? {
@@ -1378,6 +1397,85 @@ impl Dataset {
         self.released_span = self.sales_span();
         std::mem::take(&mut self.sales)
     }
+}
+
+/// Days past the date of the sales line at [`FAR_SHARE`] of all lines (in date order) beyond
+/// which a line is a typing error (2099 for 2025).
+const FAR_DAYS: i64 = 366;
+/// See [`FAR_DAYS`].
+const FAR_SHARE: f64 = 0.99;
+
+/// Sales lines dated more than a year after 99% of the lines: typing errors such as 2099 for
+/// 2025. The planning date follows the last sale, so one of them would silently plan the whole
+/// catalogue for that day. They are problems of the file (each named by row and column), or
+/// rejected rows when the file is read with `on_bad_rows = "skip"`.
+fn far_dated_sales(src: &Source, sales: &mut Sales, rejected: &mut Vec<Rejected>) -> Result<()> {
+    let (Some(first), Some(last)) = (sales.date.iter().min().copied(), sales.date.iter().max().copied()) else {
+        return Ok(());
+    };
+    if (last - first).num_days() <= FAR_DAYS {
+        return Ok(());
+    }
+    // The date at FAR_SHARE of the lines, from a count per day.
+    let mut per_day = vec![0usize; (last - first).num_days() as usize + 1];
+    for d in &sales.date {
+        per_day[(*d - first).num_days() as usize] += 1;
+    }
+    let rank = (FAR_SHARE * (sales.len() - 1) as f64).floor() as usize;
+    let mut seen = 0;
+    let day = per_day
+        .iter()
+        .position(|n| {
+            seen += n;
+            seen > rank
+        })
+        .unwrap_or(0);
+    let bulk = first + chrono::Duration::days(day as i64);
+    let limit = bulk + chrono::Duration::days(FAR_DAYS);
+    let far: Vec<usize> = (0..sales.len()).filter(|&i| sales.date[i] > limit).collect();
+    if far.is_empty() {
+        return Ok(());
+    }
+    // File rows of the lines: each row already left out before a line moves it down one.
+    let file = src.file_name();
+    let mut skipped: Vec<usize> = rejected.iter().filter(|r| r.file == file).map(|r| r.row).collect();
+    skipped.sort_unstable();
+    let row_of = |i: usize| skipped.iter().fold(i + 1, |row, &r| if r <= row { row + 1 } else { row });
+    let message = |d: NaiveDate| {
+        format!("dated {d}, more than a year after 99% of the sales (up to {bulk}): a typing error? The planning date follows the last sale")
+    };
+    if !src.spec.skips_bad_rows() {
+        let problems = far
+            .iter()
+            .take(PROBLEMS_KEPT)
+            .map(|&i| Problem { row: Some(row_of(i)), column: Some("date".into()), message: message(sales.date[i]) })
+            .collect();
+        return Err(Error::Invalid { path: src.path.clone(), problems });
+    }
+    for &i in &far {
+        let d = sales.date[i];
+        rejected.push(Rejected {
+            file: file.clone(),
+            row: row_of(i),
+            column: "date".into(),
+            value: d.to_string(),
+            problem: message(d),
+        });
+    }
+    let keep: Vec<bool> = (0..sales.len()).map(|i| sales.date[i] <= limit).collect();
+    retain_lines(&mut sales.sku, &keep);
+    retain_lines(&mut sales.date, &keep);
+    retain_lines(&mut sales.qty, &keep);
+    if let Some(ids) = sales.order_id.as_mut() {
+        retain_lines(&mut ids.line, &keep);
+    }
+    Ok(())
+}
+
+/// Keeps the entries of `v` whose `keep` is true.
+fn retain_lines<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut k = keep.iter();
+    v.retain(|_| k.next().copied().unwrap_or(true));
 }
 
 /// Which SKU indices (of `n`) have any sales line.
@@ -1761,6 +1859,12 @@ pub fn read_items(src: &Source, skus: &mut Skus, rejected: &mut Vec<Rejected>) -
         }
         let order_cost = c.opt_number(i, "order_cost", cell(7, i));
         let holding_rate = c.opt_number(i, "holding_rate", cell(8, i));
+        if let Some(v) = holding_rate {
+            // As the settings' `holding_rate`: 25 is 25% written as a whole number.
+            if !(0.0..10.0).contains(&v) {
+                c.add(i, "holding_rate", format!("`{v}` is not a yearly share of unit cost (write 25% as 0.25)"));
+            }
+        }
         let (Some(sku), Some(supplier), Some(unit_cost), Some(lead), true) = (sku, supplier, unit_cost, lead, c.ok(i))
         else {
             continue;

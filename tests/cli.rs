@@ -218,6 +218,61 @@ fn bad_date_names_file_row_and_column() {
 }
 
 #[test]
+fn a_sale_dated_years_after_the_rest_names_its_row_or_is_skipped() {
+    let far = |d: &Path, extra: &str| {
+        let mut sales = fs::read_to_string(d.join("sales.csv")).unwrap();
+        sales.push_str(extra);
+        write(d, "sales.csv", &sales);
+    };
+    // The fixture has 24 lines, up to 2024-02-22.
+    let (code, msg) = check_after(|d| far(d, "2099-01-01,A,3,O99\n"));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["sales.csv", "row 25", "column `date`", "2099-01-01", "typing error"]);
+    // Skipped instead: the row after another skipped one is named as in the file, and the plan
+    // is for the real last sale (2024-02-22), as without the far line, not for 2099.
+    let t = tempfile::tempdir().unwrap();
+    let (data, out) = (t.path().join("d"), t.path().join("o"));
+    fs::create_dir_all(&data).unwrap();
+    fixture(&data);
+    far(&data, "2024-13-45,A,1,X\n2099-01-01,A,3,O99\n");
+    write(&data, "replen.toml", "[files.sales]\non_bad_rows = \"skip\"\n");
+    let o = run(&["plan", "--quiet"], &data, &out);
+    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("as of 2024-02-22"), "{text}");
+    let rejected = read_csv(&out.join("rejected_rows.csv"));
+    let rows: Vec<(&str, &str)> = rejected.iter().map(|r| (r["row"].as_str(), r["column"].as_str())).collect();
+    assert_eq!(rows, [("25", "date"), ("26", "date")], "{rejected:?}");
+}
+
+#[test]
+fn a_bad_outcomes_file_stops_a_plan_before_it_writes_anything() {
+    let t = tempfile::tempdir().unwrap();
+    let (data, out) = (t.path().join("d"), t.path().join("o"));
+    fs::create_dir_all(&data).unwrap();
+    fixture(&data);
+    write(&data, "outcomes.csv", "sku,backordered\nA,maybe\nB,false\n");
+    let o = run(&["plan", "--quiet"], &data, &out);
+    assert_eq!(o.status.code(), Some(2));
+    assert_names(&String::from_utf8_lossy(&o.stderr), &["outcomes.csv", "row 1", "column `backordered`", "maybe"]);
+    assert!(!out.join("proposals.csv").exists() && !out.join("policy.csv").exists());
+    let (code, msg) = check_after(|d| write(d, "outcomes.csv", "sku,backordered\nA,maybe\n"));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["outcomes.csv", "row 1"]);
+}
+
+#[test]
+fn a_holding_rate_written_as_a_percentage_is_refused() {
+    let (code, msg) = check_after(|d| {
+        let items = "sku,supplier,unit_cost,lead_time_days,moq,order_multiple,holding_rate\n\
+                     A,ACME,2.5,14,0,1,25\nB,BOLT,4,7,50,12,0.2\n";
+        write(d, "items.csv", items)
+    });
+    assert_eq!(code, 2);
+    assert_names(&msg, &["items.csv", "row 1", "column `holding_rate`", "write 25% as 0.25"]);
+}
+
+#[test]
 fn negative_quantity_is_rejected() {
     let (code, msg) = check_after(|d| write(d, "sales.csv", "date,sku,qty\n2024-01-02,A,1\n2024-01-03,A,-5\n"));
     assert_eq!(code, 2);

@@ -5,7 +5,6 @@
 use super::*;
 use crate::alerts::{alerts, Alert, AlertInput, Severity};
 use crate::backorder::{etas, Eta};
-use crate::ingest::{locate, read_outcomes};
 use crate::report::esc;
 use crate::risk::{self, RiskCheck};
 
@@ -131,16 +130,15 @@ pub(super) fn alert_table(a: &[Alert]) -> Table {
 pub(super) fn risk_check(ds: &Dataset, p: &Plan, as_of: NaiveDate) -> Result<Option<RiskCheck>> {
     // Per planned SKU: backordered in the window, and the first backorder's date when known.
     let mut seen: HashMap<&str, (bool, Option<NaiveDate>)> = HashMap::new();
-    let (source, dated) = if let Some(src) = locate(&ds.dir, "outcomes", &ds.files)? {
-        let o = read_outcomes(&src)?;
+    let (source, dated) = if let Some(o) = ds.outcomes.as_ref() {
         let planned: std::collections::HashSet<&str> = p.rows.iter().map(|r| r.sku.as_str()).collect();
-        for (sku, hit, first) in &o {
+        for (sku, hit, first) in &o.rows {
             if let Some(k) = planned.get(sku.as_str()) {
                 seen.insert(k, (*hit, *first));
             }
         }
-        let dated = o.iter().all(|x| !x.1 || x.2.is_some());
-        (format!("{} ({} items)", src.path.display(), o.len()), dated)
+        let dated = o.rows.iter().all(|x| !x.1 || x.2.is_some());
+        (format!("{} ({} items)", o.path.display(), o.rows.len()), dated)
     } else {
         let Some((_, last)) = ds.sales_span() else { return Ok(None) };
         if (last - as_of).num_days() < 7 {
