@@ -9,6 +9,7 @@
 
 use statrs::distribution::{ContinuousCDF, Gamma};
 use statrs::function::erf::erfc;
+use statrs::function::gamma::ln_gamma;
 
 use crate::engine::Ltd;
 use crate::forecast::Forecasts;
@@ -58,10 +59,28 @@ pub fn ln_sample_exceeds(sorted: &[f64], x: f64) -> f64 {
     }
     let u = sorted[n - TAIL - 1];
     let theta = sorted[n - TAIL..].iter().map(|v| v - u).sum::<f64>() / TAIL as f64;
+    if theta <= 0.0 && above == 0 {
+        return ln_past_tied_top(sorted, x);
+    }
     if theta <= 0.0 || x < u {
         return if above == 0 { f64::NEG_INFINITY } else { (above as f64 / n as f64).ln() };
     }
     (TAIL as f64 / n as f64).ln() - (x - u) / theta
+}
+
+/// ln P(X > x) at or past the largest draw when the largest draws tie (whole units of a slow
+/// item): half a draw's chance beyond the largest, falling exponentially with the mean excess
+/// of the draws above the next lower value; no tail when every draw is the same.
+fn ln_past_tied_top(sorted: &[f64], x: f64) -> f64 {
+    let n = sorted.len();
+    let top = sorted[n - 1];
+    let below = sorted.partition_point(|v| *v < top);
+    if below == 0 {
+        return f64::NEG_INFINITY;
+    }
+    let next = sorted[below - 1];
+    let theta = sorted[below..].iter().map(|v| v - next).sum::<f64>() / (n - below) as f64;
+    (0.5 / n as f64).ln() - (x - top) / theta
 }
 
 /// ln P(D > x) for demand `D` of SKU `i` over the next `t` periods (a fixed span: the time to
@@ -84,26 +103,40 @@ pub fn ln_demand_exceeds(fc: &Forecasts, i: usize, t: f64, x: f64) -> f64 {
     }
 }
 
-/// ln P(S > x), S the sum of N ~ Poisson(`rate`) gamma sizes of mean `m` and variance `v`.
+/// ln P(Y > x) for Y ~ Gamma(`shape`, `rate`), far into the tail: where the survival function
+/// underflows, the asymptotic Gamma(s, y) ~ y^(s-1) e^(-y) (1 + (s-1)/y) with y = rate x
+/// (exact for shapes 1 and 2).
+fn ln_gamma_sf(shape: f64, rate: f64, x: f64) -> f64 {
+    let sf = Gamma::new(shape, rate).map_or(0.0, |g| g.sf(x));
+    if sf > 1e-280 || x <= 0.0 {
+        return sf.ln();
+    }
+    let y = rate * x;
+    (shape - 1.0) * y.ln() - y - ln_gamma(shape) + (1.0 + (shape - 1.0) / y).max(f64::MIN_POSITIVE).ln()
+}
+
+/// ln P(S > x), S the sum of N ~ Poisson(`rate`) gamma sizes of mean `m` and variance `v`, in
+/// logs throughout, so an item far from running out keeps a small risk rather than 0.
 fn ln_compound_exceeds(rate: f64, m: f64, v: f64, x: f64) -> f64 {
     let last = (rate + 10.0 * rate.sqrt() + 20.0).ceil() as usize;
     let mut ln_pn = -rate; // ln P(N = 0)
-    let mut p = 0.0;
+    let mut terms = Vec::with_capacity(last);
     for n in 1..=last {
         ln_pn += rate.ln() - (n as f64).ln();
-        let tail = if v > 0.0 {
-            let shape = n as f64 * m * m / v;
-            Gamma::new(shape, m / v).map_or(0.0, |g| g.sf(x))
+        let ln_tail = if v > 0.0 {
+            ln_gamma_sf(n as f64 * m * m / v, m / v, x)
+        } else if n as f64 * m > x {
+            0.0
         } else {
-            f64::from(u8::from(n as f64 * m > x))
+            f64::NEG_INFINITY
         };
-        p += ln_pn.exp() * tail;
+        terms.push(ln_pn + ln_tail);
     }
-    if p > 0.0 {
-        p.min(1.0).ln()
-    } else {
-        f64::NEG_INFINITY
+    let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        return top;
     }
+    (top + terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln()).min(0.0)
 }
 
 /// How often items in one state saw demand within their lead time, and how much.
@@ -417,6 +450,13 @@ mod tests {
         // u = 79, theta = mean(1..=20) = 10.5: P(X > 100) = 0.2 exp(-21/10.5).
         assert!((ln_sample_exceeds(&v, 100.0) - (0.2f64.ln() - 2.0)).abs() < 1e-12);
         assert_eq!(ln_sample_exceeds(&[0.0; 50], 0.0), f64::NEG_INFINITY);
+        // The 100 largest of 2,000 draws tie at 3 (a slow item's whole units): past them half a
+        // draw's chance, falling with the mean excess over 0 (3): P(X > 32) = 0.5/2000 e^(-29/3).
+        let tied: Vec<f64> = (0..2000).map(|k| if k < 1900 { 0.0 } else { 3.0 }).collect();
+        let want = (0.5f64 / 2000.0).ln() - 29.0 / 3.0;
+        assert!((ln_sample_exceeds(&tied, 32.0) - want).abs() < 1e-12);
+        assert!(ln_sample_exceeds(&tied, 40.0) < ln_sample_exceeds(&tied, 32.0));
+        assert_eq!(ln_sample_exceeds(&[2.0; 50], 5.0), f64::NEG_INFINITY);
     }
 
     #[test]
@@ -427,6 +467,24 @@ mod tests {
         // Exponential sizes (gamma shape 1, mean 5), one demand for sure is not possible with
         // Poisson; with rate 1: P(S > 0) = 1 - e^-1.
         assert!((ln_compound_exceeds(1.0, 5.0, 25.0, 0.0).exp() - (1.0 - (-1.0f64).exp())).abs() < 1e-9);
+    }
+
+    #[test]
+    fn far_gamma_and_compound_tails_stay_above_zero() {
+        // Shape 1 (exponential): ln P(Y > x) = -rate x exactly, past where e^-x underflows.
+        assert!((ln_gamma_sf(1.0, 1.0, 800.0) + 800.0).abs() < 1e-9);
+        // Shape 2: P(Y > x) = e^-y (1 + y), y = rate x.
+        let y: f64 = 2.0 * 600.0;
+        assert!((ln_gamma_sf(2.0, 2.0, 600.0) - (-y + (1.0 + y).ln())).abs() < 1e-9);
+        // Where the survival function does not underflow, the same as before.
+        let g = Gamma::new(3.5, 0.4).unwrap();
+        assert!((ln_gamma_sf(3.5, 0.4, 20.0) - g.sf(20.0).ln()).abs() < 1e-12);
+        // Continuous across the switch to the asymptotic (shape 3: next term y^-2 off).
+        let (a, b) = (ln_gamma_sf(3.0, 1.0, 640.0), ln_gamma_sf(3.0, 1.0, 660.0));
+        assert!(a.is_finite() && b < a && (a - b - 20.0).abs() < 0.1, "{a} {b}");
+        // A slow item with stock for years: a tiny risk, not zero, falling with more stock.
+        let (near, far) = (ln_compound_exceeds(0.3, 2.0, 4.0, 400.0), ln_compound_exceeds(0.3, 2.0, 4.0, 800.0));
+        assert!(near.is_finite() && far.is_finite() && far < near, "{near} {far}");
     }
 
     #[test]
