@@ -80,6 +80,13 @@ pub enum Error {
         #[source]
         source: polars::error::PolarsError,
     },
+    /// A table has a header and no data rows: an error for the sales, items and inventory,
+    /// an empty table for the optional ones (no backorders this week).
+    #[error("invalid data in `{}`, the file has a header but no data rows", path.display())]
+    NoRows {
+        /// The file.
+        path: PathBuf,
+    },
     /// Reading a settings file failed.
     #[error("cannot read `{}`", path.display())]
     ReadText {
@@ -150,6 +157,7 @@ impl Error {
                 | Error::MissingFile { .. }
                 | Error::AmbiguousFile { .. }
                 | Error::Invalid { .. }
+                | Error::NoRows { .. }
                 | Error::Columns { .. }
                 | Error::Setting { .. }
                 | Error::Parts(_)

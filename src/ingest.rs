@@ -67,7 +67,7 @@ impl RawTable {
         let (lf, wanted) = RawTable::columns(src, required, optional)?;
         let t = RawTable::collect(src, lf, &wanted, 0)?;
         if t.rows == 0 {
-            return Err(invalid(&src.path, None, None, "the file has a header but no data rows".into()));
+            return Err(Error::NoRows { path: src.path.clone() });
         }
         Ok(t)
     }
@@ -118,7 +118,7 @@ impl RawTable {
             Ok::<(), Error>(())
         })?;
         if kept == 0 {
-            return Err(invalid(&src.path, None, None, "the file has a header but no data rows".into()));
+            return Err(Error::NoRows { path: src.path.clone() });
         }
         Ok(())
     }
@@ -1098,14 +1098,14 @@ impl Dataset {
         if what.backorders {
             if let Some(src) = locate(dir, "backorders", files)? {
                 ds.warnings.extend(src.note.clone());
-                let b = read_backorders(&src, &mut ds.skus, &mut ds.rejected)?;
+                let b = or_empty(read_backorders(&src, &mut ds.skus, &mut ds.rejected))?;
                 ds.rows.push((src.file_name(), b.len()));
                 ds.backorders = Some(b);
             }
         }
         if let Some(src) = locate(dir, "events", files)? {
             ds.warnings.extend(src.note.clone());
-            let (events, warnings) = read_events(&src, &ds.skus, &mut ds.rejected)?;
+            let (events, warnings) = or_empty(read_events(&src, &ds.skus, &mut ds.rejected))?;
             ds.rows.push((src.file_name(), events.len()));
             ds.warnings.extend(warnings);
             ds.events = events;
@@ -1140,13 +1140,13 @@ impl Dataset {
             }
             if let Some(src) = locate(dir, "purchase_orders", files)? {
                 ds.warnings.extend(src.note.clone());
-                let pos = read_purchase_orders(&src, &mut ds.skus, &mut ds.rejected)?;
+                let pos = or_empty(read_purchase_orders(&src, &mut ds.skus, &mut ds.rejected))?;
                 ds.rows.push((src.file_name(), pos.len()));
                 ds.purchase_orders = Some(pos);
             }
             if let Some(src) = locate(dir, "outcomes", files)? {
                 ds.warnings.extend(src.note.clone());
-                let rows = read_outcomes(&src)?;
+                let rows = or_empty(read_outcomes(&src))?;
                 ds.rows.push((src.file_name(), rows.len()));
                 ds.outcomes = Some(Outcomes { path: src.path.clone(), rows });
             }
@@ -1396,6 +1396,15 @@ impl Dataset {
     pub fn take_sales_lines(&mut self) -> Sales {
         self.released_span = self.sales_span();
         std::mem::take(&mut self.sales)
+    }
+}
+
+/// An optional table with a header and no rows (no backorders this week, no purchase orders
+/// open or received) read as an empty one.
+fn or_empty<T: Default>(read: Result<T>) -> Result<T> {
+    match read {
+        Err(Error::NoRows { .. }) => Ok(T::default()),
+        other => other,
     }
 }
 

@@ -246,6 +246,23 @@ fn a_sale_dated_years_after_the_rest_names_its_row_or_is_skipped() {
 }
 
 #[test]
+fn optional_tables_with_only_a_header_are_empty_and_the_sales_are_not() {
+    let t = tempfile::tempdir().unwrap();
+    let (data, out) = (t.path().join("d"), t.path().join("o"));
+    fs::create_dir_all(&data).unwrap();
+    fixture(&data);
+    write(&data, "backorders.csv", "date,sku,qty,filled_date\n");
+    write(&data, "purchase_orders.csv", "po_id,sku,supplier,order_date,qty,received_date\n");
+    let o = run(&["plan", "--quiet"], &data, &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let policy = read_csv(&out.join("policy.csv"));
+    assert!(policy.iter().all(|r| num(r, "open_backorders") == 0.0 && num(r, "on_order") == 0.0));
+    let (code, msg) = check_after(|d| write(d, "sales.csv", "date,sku,qty\n"));
+    assert_eq!(code, 2);
+    assert_names(&msg, &["sales.csv", "header but no data rows"]);
+}
+
+#[test]
 fn a_bad_outcomes_file_stops_a_plan_before_it_writes_anything() {
     let t = tempfile::tempdir().unwrap();
     let (data, out) = (t.path().join("d"), t.path().join("o"));
