@@ -263,6 +263,15 @@ fn optional_tables_with_only_a_header_are_empty_and_the_sales_are_not() {
 }
 
 #[test]
+fn check_says_when_plan_would_miss_a_file() {
+    let (code, msg) = check_after(|d| {
+        fs::remove_file(d.join("inventory.csv")).unwrap();
+    });
+    assert_eq!(code, 0);
+    assert_names(&msg, &["no `inventory` file", "`plan` needs one"]);
+}
+
+#[test]
 fn a_bad_outcomes_file_stops_a_plan_before_it_writes_anything() {
     let t = tempfile::tempdir().unwrap();
     let (data, out) = (t.path().join("d"), t.path().join("o"));

@@ -31,6 +31,12 @@ pub fn check(dir: &Path, files: &crate::source::FileSpecs) -> Result<CheckReport
         },
         files,
     )?;
+    let mut warnings = ds.warnings.clone();
+    for (name, missing) in [("items", ds.items.is_none()), ("inventory", ds.inventory.is_none())] {
+        if missing {
+            warnings.push(format!("no `{name}` file: `plan` needs one (`forecast` and `kpi` do not)"));
+        }
+    }
     let mut seen = vec![false; ds.skus.len()];
     for &s in &ds.sales.sku {
         seen[s as usize] = true;
@@ -40,6 +46,6 @@ pub fn check(dir: &Path, files: &crate::source::FileSpecs) -> Result<CheckReport
         skus: ds.skus.len(),
         skus_with_sales: seen.iter().filter(|x| **x).count(),
         span: ds.sales_span(),
-        warnings: ds.warnings.clone(),
+        warnings,
     })
 }
