@@ -2050,6 +2050,12 @@ pub fn read_purchase_orders_in_parts(
             let qty = c.number(i, "qty", cell(4, i));
             let rd = c.opt_date(i, "received_date", cell(5, i));
             let ed = c.opt_date(i, "expected_date", cell(6, i));
+            if let (Some(od), Some(ed)) = (od, ed) {
+                if ed < od {
+                    // Alerted as years overdue otherwise.
+                    c.add(i, "expected_date", format!("expected {ed}, before the order date {od}"));
+                }
+            }
             if let (Some(po), Some(sku), Some(supplier), Some(od), Some(qty), true) =
                 (po, sku, supplier, od, qty, c.ok(i))
             {

@@ -263,6 +263,17 @@ fn optional_tables_with_only_a_header_are_empty_and_the_sales_are_not() {
 }
 
 #[test]
+fn a_purchase_order_expected_before_it_was_ordered_names_its_row() {
+    let (code, msg) = check_after(|d| {
+        let pos = "po_id,sku,supplier,order_date,qty,received_date,expected_date\n\
+                   P1,A,ACME,2024-01-01,20,2024-01-08,2024-01-08\nP3,A,ACME,2024-02-20,5,,2024-02-11\n";
+        write(d, "purchase_orders.csv", pos)
+    });
+    assert_eq!(code, 2);
+    assert_names(&msg, &["purchase_orders.csv", "row 2", "column `expected_date`", "before the order date"]);
+}
+
+#[test]
 fn check_says_when_plan_would_miss_a_file() {
     let (code, msg) = check_after(|d| {
         fs::remove_file(d.join("inventory.csv")).unwrap();
