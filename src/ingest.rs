@@ -1094,6 +1094,7 @@ impl Dataset {
         };
         ds.sales = read_sales(&src, &mut ds.skus, details, &mut ds.rejected)?;
         far_dated_sales(&src, &mut ds.sales, &mut ds.rejected)?;
+        ds.warnings.extend(grouped_thousands(&src, "qty")?);
         ds.rows.push((src.file_name(), ds.sales.len()));
         if what.backorders {
             if let Some(src) = locate(dir, "backorders", files)? {
@@ -1135,6 +1136,7 @@ impl Dataset {
             if let Some(src) = find("inventory")? {
                 ds.warnings.extend(src.note.clone());
                 let inv = read_inventory(&src, &mut ds.skus, &mut ds.rejected)?;
+                ds.warnings.extend(grouped_thousands(&src, "on_hand")?);
                 ds.rows.push((src.file_name(), inv.len()));
                 ds.inventory = Some(inv);
             }
@@ -1397,6 +1399,47 @@ impl Dataset {
         self.released_span = self.sales_span();
         std::mem::take(&mut self.sales)
     }
+}
+
+/// True for a number written with groups of three digits after a dot and nothing else:
+/// `1.200`, `12.500.000`.
+fn dot_grouped(cell: &str) -> bool {
+    let mut parts = cell.trim().split('.');
+    let head = parts.next().unwrap_or_default();
+    let mut groups = 0;
+    for g in parts {
+        if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        groups += 1;
+    }
+    groups > 0 && (1..=3).contains(&head.len()) && head.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A warning when a `;`-separated CSV file read without `decimal_comma` has values of
+/// `column` such as `1.200`: in continental exports the dot groups thousands, and read as a
+/// decimal point it makes 1,200 units 1.2 (the file is read again, one column, only then).
+fn grouped_thousands(src: &Source, column: &str) -> Result<Option<String>> {
+    if src.spec.decimal_comma || crate::source::utf8_csv_separator(src)? != Some(b';') {
+        return Ok(None);
+    }
+    let mut found: Option<(usize, usize, String)> = None;
+    RawTable::read_parts(src, &[column], &[], PART_BYTES, |t| {
+        for (i, cell) in t.cells(column).enumerate() {
+            if let Some(c) = cell.filter(|c| dot_grouped(c)) {
+                let f = found.get_or_insert_with(|| (0, t.row(i), c.trim().to_string()));
+                f.0 += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(found.map(|(n, row, example)| {
+        format!(
+            "`{}`: {n} `{column}` value(s) such as `{example}` (row {row}) have groups of three digits after a dot in a file separated by `;`; they are read as decimals ({example} = {}). If the dot separates thousands, set `decimal_comma = true` for this file",
+            src.path.display(),
+            example.parse::<f64>().unwrap_or(f64::NAN)
+        )
+    }))
 }
 
 /// An optional table with a header and no rows (no backorders this week, no purchase orders
@@ -2100,6 +2143,23 @@ mod tests {
         assert!(o.wraps.len() > 100, "{} wraps", o.wraps.len());
         for (i, c) in cells.iter().enumerate() {
             assert_eq!(o.get(i), *c, "line {i}");
+        }
+    }
+
+    #[test]
+    fn dots_grouping_thousands_are_told_from_decimals() {
+        for (cell, want) in [
+            ("1.200", true),
+            ("12.500.000", true),
+            (" 999.000 ", true),
+            ("1.25", false),
+            ("1.2000", false),
+            ("1200", false),
+            ("1234.500", false),
+            ("-1.200", false),
+            ("1.2a0", false),
+        ] {
+            assert_eq!(dot_grouped(cell), want, "{cell}");
         }
     }
 

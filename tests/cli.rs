@@ -274,6 +274,24 @@ fn a_purchase_order_expected_before_it_was_ordered_names_its_row() {
 }
 
 #[test]
+fn dots_that_may_group_thousands_in_a_semicolon_file_are_warned_about() {
+    let (code, msg) = check_after(|d| {
+        let sales = fs::read_to_string(d.join("sales.csv")).unwrap().replace(',', ";").replace(";6;", ";1.200;");
+        write(d, "sales.csv", &sales);
+    });
+    assert_eq!(code, 0, "{msg}");
+    assert_names(&msg, &["sales.csv", "`qty`", "1.200", "row 1", "decimal_comma = true"]);
+    // The same file with a decimal comma setting reads 1.200 as 1200, and says nothing.
+    let (code, msg) = check_after(|d| {
+        let sales = fs::read_to_string(d.join("sales.csv")).unwrap().replace(',', ";").replace(";6;", ";1.200;");
+        write(d, "sales.csv", &sales);
+        write(d, "replen.toml", "[files.sales]\ndecimal_comma = true\n");
+    });
+    assert_eq!(code, 0, "{msg}");
+    assert!(!msg.contains("groups of three digits"), "{msg}");
+}
+
+#[test]
 fn check_says_when_plan_would_miss_a_file() {
     let (code, msg) = check_after(|d| {
         fs::remove_file(d.join("inventory.csv")).unwrap();
