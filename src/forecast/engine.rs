@@ -343,6 +343,10 @@ pub fn model_named(name: &str, s: &EngineSettings) -> Box<dyn Model> {
     }
 }
 
+/// Times its outlier cap past which a period's demand is taken for a typing error in the
+/// backtests too (see [`trial`]).
+const TYPO_FACTOR: f64 = 100.0;
+
 /// Caps isolated extreme values (at most 2% of periods, at least one) at a robust bound on
 /// the non-zero demands: median + 10 x MAD (MAD at least half the median). Returns the
 /// number capped.
@@ -445,9 +449,14 @@ fn models_for(class: DemandClass, s: &EngineSettings, n: usize) -> Vec<Box<dyn M
 fn trial(raw: &[f64], s: &EngineSettings) -> Trial {
     let n = raw.len();
     let discrete = raw.iter().all(|v| v.fract() == 0.0);
-    let class = classify(raw, 8.min(s.season.max(2)), s.season);
     let mut y = raw.to_vec();
     let outliers = cap_outliers(&mut y);
+    // Spikes stay in the class and the backtests' actuals (their error is demand's), except
+    // values past TYPO_FACTOR times the cap: an order number typed as a quantity would
+    // otherwise make the spread, and the safety stock, as large as itself.
+    let clean: Vec<f64> = raw.iter().zip(&y).map(|(r, c)| if *r > TYPO_FACTOR * c { *c } else { *r }).collect();
+    let raw = &clean[..];
+    let class = classify(raw, 8.min(s.season.max(2)), s.season);
     let scale = naive_scale(&raw[raw.iter().position(|v| *v != 0.0).unwrap_or(0)..]);
     let season = seasonal(&y, s);
     let mut t = Trial { class, y, discrete, outliers, scale, actual: Vec::new(), scored: Vec::new(), season };
@@ -1022,6 +1031,21 @@ mod tests {
         assert!(y[7] < 100.0);
         let mut z = vec![5.0, 6.0, 4.0, 5.0, 0.0, 6.0, 5.0, 6.0, 4.0, 5.0];
         assert_eq!(cap_outliers(&mut z), 0);
+    }
+
+    #[test]
+    fn a_typed_order_number_does_not_become_the_spread() {
+        let s = EngineSettings::new(4, 52, ModelChoice::Auto);
+        let steady: Vec<f64> = (0..60).map(|t| [5.0, 6.0, 4.0, 7.0][t % 4]).collect();
+        let mut typo = steady.clone();
+        typo[57] = 9.0e11;
+        let (a, b) = (forecast_sku(&steady, &s).fc, forecast_sku(&typo, &s).fc);
+        assert_eq!(b.outliers, 1);
+        assert_eq!(a.class, b.class);
+        // The week counts as a spike at the cap (5.5 + 10 x 2.75 = 33 units), not as 9e11: a
+        // spread of a few units a week more than steady demand's, nowhere near the typo's.
+        assert!(a.var < 2.0 && b.var < 200.0, "{} vs {}", b.var, a.var);
+        assert!(b.mean[0] < 10.0, "{}", b.mean[0]);
     }
 
     #[test]
