@@ -1451,14 +1451,14 @@ fn or_empty<T: Default>(read: Result<T>) -> Result<T> {
     }
 }
 
-/// Days past the date of the sales line at [`FAR_SHARE`] of all lines (in date order) beyond
-/// which a line is a typing error (2099 for 2025).
+/// Days without a sale, past the line at [`FAR_SHARE`] of all lines in date order, after
+/// which the lines are typing errors (2099 for 2025).
 const FAR_DAYS: i64 = 366;
 /// See [`FAR_DAYS`].
 const FAR_SHARE: f64 = 0.99;
 
-/// Sales lines dated more than a year after 99% of the lines: typing errors such as 2099 for
-/// 2025. The planning date follows the last sale, so one of them would silently plan the whole
+/// Sales lines past 99% of the lines and more than a year after every sale before them:
+/// typing errors such as 2099 for 2025. The planning date follows the last sale, so one of them would silently plan the whole
 /// catalogue for that day. They are problems of the file (each named by row and column), or
 /// rejected rows when the file is read with `on_bad_rows = "skip"`.
 fn far_dated_sales(src: &Source, sales: &mut Sales, rejected: &mut Vec<Rejected>) -> Result<()> {
@@ -1482,19 +1482,29 @@ fn far_dated_sales(src: &Source, sales: &mut Sales, rejected: &mut Vec<Rejected>
             seen > rank
         })
         .unwrap_or(0);
-    let bulk = first + chrono::Duration::days(day as i64);
-    let limit = bulk + chrono::Duration::days(FAR_DAYS);
-    let far: Vec<usize> = (0..sales.len()).filter(|&i| sales.date[i] > limit).collect();
-    if far.is_empty() {
-        return Ok(());
+    // Past it, the first stretch of more than FAR_DAYS without any sale: what follows stands
+    // apart (a business whose sales thin out over years has no such gap).
+    let mut seen_day = day;
+    let mut gap_after = None;
+    for (k, n) in per_day.iter().enumerate().skip(day + 1) {
+        if *n > 0 {
+            if (k - seen_day) as i64 > FAR_DAYS {
+                gap_after = Some(seen_day);
+                break;
+            }
+            seen_day = k;
+        }
     }
+    let Some(gap_after) = gap_after else { return Ok(()) };
+    let bulk = first + chrono::Duration::days(gap_after as i64);
+    let far: Vec<usize> = (0..sales.len()).filter(|&i| sales.date[i] > bulk).collect();
     // File rows of the lines: each row already left out before a line moves it down one.
     let file = src.file_name();
     let mut skipped: Vec<usize> = rejected.iter().filter(|r| r.file == file).map(|r| r.row).collect();
     skipped.sort_unstable();
     let row_of = |i: usize| skipped.iter().fold(i + 1, |row, &r| if r <= row { row + 1 } else { row });
     let message = |d: NaiveDate| {
-        format!("dated {d}, more than a year after 99% of the sales (up to {bulk}): a typing error? The planning date follows the last sale")
+        format!("dated {d}, more than a year after every sale before it (up to {bulk}): a typing error? The planning date follows the last sale")
     };
     if !src.spec.skips_bad_rows() {
         let problems = far
@@ -1514,7 +1524,7 @@ fn far_dated_sales(src: &Source, sales: &mut Sales, rejected: &mut Vec<Rejected>
             problem: message(d),
         });
     }
-    let keep: Vec<bool> = (0..sales.len()).map(|i| sales.date[i] <= limit).collect();
+    let keep: Vec<bool> = (0..sales.len()).map(|i| sales.date[i] <= bulk).collect();
     retain_lines(&mut sales.sku, &keep);
     retain_lines(&mut sales.date, &keep);
     retain_lines(&mut sales.qty, &keep);

@@ -228,6 +228,13 @@ fn a_sale_dated_years_after_the_rest_names_its_row_or_is_skipped() {
     let (code, msg) = check_after(|d| far(d, "2099-01-01,A,3,O99\n"));
     assert_eq!(code, 2);
     assert_names(&msg, &["sales.csv", "row 25", "column `date`", "2099-01-01", "typing error"]);
+    // Sales that thin out over years, with no year-long gap, are history, not typing errors,
+    // even when the last 1% of the lines spans more than a year.
+    let (code, msg) = check_after(|d| {
+        let bulk: String = (0..300).map(|k| format!("2024-01-{:02},B,1,Q{k}\n", 1 + k % 28)).collect();
+        far(d, &(bulk + "2024-12-02,A,3,O90\n2025-10-01,A,3,O91\n2026-08-03,A,3,O92\n"));
+    });
+    assert_eq!(code, 0, "{msg}");
     // Skipped instead: the row after another skipped one is named as in the file, and the plan
     // is for the real last sale (2024-02-22), as without the far line, not for 2099.
     let t = tempfile::tempdir().unwrap();
