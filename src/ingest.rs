@@ -910,6 +910,11 @@ impl Sales {
     pub fn is_empty(&self) -> bool {
         self.qty.is_empty()
     }
+
+    /// First and last date of the lines.
+    pub fn span(&self) -> Option<(NaiveDate, NaiveDate)> {
+        Some((*self.date.iter().min()?, *self.date.iter().max()?))
+    }
 }
 
 /// One backorder: demand that could not be served from stock when ordered.
@@ -1381,9 +1386,7 @@ impl Dataset {
         if self.released_span.is_some() {
             return self.released_span;
         }
-        let first = self.sales.date.iter().min()?;
-        let last = self.sales.date.iter().max()?;
-        Some((*first, *last))
+        self.sales.span()
     }
 
     /// Frees the sales lines once the demand series and KPIs are built from them (the largest
@@ -1462,9 +1465,7 @@ const FAR_SHARE: f64 = 0.99;
 /// catalogue for that day. They are problems of the file (each named by row and column), or
 /// rejected rows when the file is read with `on_bad_rows = "skip"`.
 fn far_dated_sales(src: &Source, sales: &mut Sales, rejected: &mut Vec<Rejected>) -> Result<()> {
-    let (Some(first), Some(last)) = (sales.date.iter().min().copied(), sales.date.iter().max().copied()) else {
-        return Ok(());
-    };
+    let Some((first, last)) = sales.span() else { return Ok(()) };
     if (last - first).num_days() <= FAR_DAYS {
         return Ok(());
     }

@@ -238,12 +238,11 @@ fn a_sale_dated_years_after_the_rest_names_its_row_or_is_skipped() {
     // Skipped instead: the row after another skipped one is named as in the file, and the plan
     // is for the real last sale (2024-02-22), as without the far line, not for 2099.
     let t = tempfile::tempdir().unwrap();
-    let (data, out) = (t.path().join("d"), t.path().join("o"));
-    fs::create_dir_all(&data).unwrap();
-    fixture(&data);
-    far(&data, "2024-13-45,A,1,X\n2099-01-01,A,3,O99\n");
-    write(&data, "replen.toml", "[files.sales]\non_bad_rows = \"skip\"\n");
-    let o = run(&["plan", "--quiet"], &data, &out);
+    let (data, out) = (t.path(), t.path().join("o"));
+    fixture(data);
+    far(data, "2024-13-45,A,1,X\n2099-01-01,A,3,O99\n");
+    write(data, "replen.toml", "[files.sales]\non_bad_rows = \"skip\"\n");
+    let o = run(&["plan", "--quiet"], data, &out);
     let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{text}");
     assert!(text.contains("as of 2024-02-22"), "{text}");
@@ -255,12 +254,11 @@ fn a_sale_dated_years_after_the_rest_names_its_row_or_is_skipped() {
 #[test]
 fn optional_tables_with_only_a_header_are_empty_and_the_sales_are_not() {
     let t = tempfile::tempdir().unwrap();
-    let (data, out) = (t.path().join("d"), t.path().join("o"));
-    fs::create_dir_all(&data).unwrap();
-    fixture(&data);
-    write(&data, "backorders.csv", "date,sku,qty,filled_date\n");
-    write(&data, "purchase_orders.csv", "po_id,sku,supplier,order_date,qty,received_date\n");
-    let o = run(&["plan", "--quiet"], &data, &out);
+    let (data, out) = (t.path(), t.path().join("o"));
+    fixture(data);
+    write(data, "backorders.csv", "date,sku,qty,filled_date\n");
+    write(data, "purchase_orders.csv", "po_id,sku,supplier,order_date,qty,received_date\n");
+    let o = run(&["plan", "--quiet"], data, &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let policy = read_csv(&out.join("policy.csv"));
     assert!(policy.iter().all(|r| num(r, "open_backorders") == 0.0 && num(r, "on_order") == 0.0));
@@ -310,11 +308,10 @@ fn check_says_when_plan_would_miss_a_file() {
 #[test]
 fn a_bad_outcomes_file_stops_a_plan_before_it_writes_anything() {
     let t = tempfile::tempdir().unwrap();
-    let (data, out) = (t.path().join("d"), t.path().join("o"));
-    fs::create_dir_all(&data).unwrap();
-    fixture(&data);
-    write(&data, "outcomes.csv", "sku,backordered\nA,maybe\nB,false\n");
-    let o = run(&["plan", "--quiet"], &data, &out);
+    let (data, out) = (t.path(), t.path().join("o"));
+    fixture(data);
+    write(data, "outcomes.csv", "sku,backordered\nA,maybe\nB,false\n");
+    let o = run(&["plan", "--quiet"], data, &out);
     assert_eq!(o.status.code(), Some(2));
     assert_names(&String::from_utf8_lossy(&o.stderr), &["outcomes.csv", "row 1", "column `backordered`", "maybe"]);
     assert!(!out.join("proposals.csv").exists() && !out.join("policy.csv").exists());
