@@ -645,11 +645,12 @@ impl<'t> Check<'t> {
         let parsed = if self.t.decimal_comma { parse_decimal_comma(s) } else { s.parse::<f64>().ok() };
         match parsed {
             Some(x) if x.is_finite() && (0.0..=MAX_NUMBER).contains(&x) => Some(x),
-            Some(x) if x.is_finite() && x > MAX_NUMBER => {
+            // `1e400` reads as infinity: too large, not "not a number".
+            Some(x) if x > MAX_NUMBER => {
                 self.add(i, column, format!("`{s}` is too large: values above 1e12 are taken as typos"));
                 None
             }
-            Some(x) if x.is_finite() => {
+            Some(x) if x < 0.0 => {
                 self.add(i, column, format!("negative quantity `{s}`: must be zero or more"));
                 None
             }
@@ -1056,6 +1057,9 @@ pub struct Dataset {
     /// What happened after the as-of date (`outcomes`), when the file exists and planning
     /// tables were asked for: read with the rest, so a bad row stops a run before it writes.
     pub outcomes: Option<Outcomes>,
+    /// Every backorder's SKU and creation day, once the closed ones are released
+    /// ([`Dataset::release_closed_backorders`]): the charts mark them.
+    pub(crate) released_backorders: Option<Vec<(u32, NaiveDate)>>,
 }
 
 /// The `outcomes` file: per item, whether it was backordered after the as-of date and when first.
@@ -1387,6 +1391,25 @@ impl Dataset {
             return self.released_span;
         }
         self.sales.span()
+    }
+
+    /// Keeps only the backorders still open at `as_of` or created on it or after (what the
+    /// plan, the waiting customers, the alerts and the risk check read), once the KPIs and the
+    /// demand series are counted; every backorder's SKU and day stay for the charts.
+    pub fn release_closed_backorders(&mut self, as_of: NaiveDate) {
+        let Some(backs) = self.backorders.as_mut() else { return };
+        self.released_backorders = Some(backs.iter().map(|b| (b.sku, b.date)).collect());
+        backs.retain(|b| b.open_at(as_of) || b.date >= as_of);
+        backs.shrink_to_fit();
+    }
+
+    /// Every backorder's SKU and creation day (closed ones included after
+    /// [`Dataset::release_closed_backorders`]).
+    pub fn backorder_days(&self) -> Box<dyn Iterator<Item = (u32, NaiveDate)> + '_> {
+        match &self.released_backorders {
+            Some(days) => Box::new(days.iter().copied()),
+            None => Box::new(self.backorders.iter().flatten().map(|b| (b.sku, b.date))),
+        }
     }
 
     /// Frees the sales lines once the demand series and KPIs are built from them (the largest
@@ -2135,6 +2158,37 @@ pub fn read_purchase_orders_in_parts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn releasing_closed_backorders_keeps_the_open_ones_and_every_day() {
+        let day = |d: &str| d.parse::<NaiveDate>().unwrap();
+        let back = |sku: u32, date: &str, filled: Option<&str>, cancelled: bool| Backorder {
+            sku,
+            date: day(date),
+            qty: 1.0,
+            filled_date: filled.map(day),
+            order_id: None,
+            cancelled,
+            priority: None,
+            promised_date: None,
+            row: 1,
+        };
+        let backs = vec![
+            back(0, "2024-01-02", Some("2024-01-09"), false), // filled before the as-of date
+            back(1, "2024-02-01", None, false),               // open
+            back(1, "2024-02-02", Some("2024-03-05"), false), // filled after it: open then
+            back(2, "2024-02-03", None, true),                // cancelled
+            back(2, "2024-03-04", None, false),               // created after it
+        ];
+        let mut ds = Dataset { backorders: Some(backs.clone()), ..Dataset::default() };
+        let before: Vec<(u32, NaiveDate)> = ds.backorder_days().collect();
+        ds.release_closed_backorders(day("2024-03-01"));
+        let kept: Vec<&str> =
+            ds.backorders.iter().flatten().map(|b| if b.sku == 1 { "open" } else { "after" }).collect();
+        assert_eq!(kept, ["open", "open", "after"]);
+        assert_eq!(ds.backorder_days().collect::<Vec<_>>(), before);
+        assert_eq!(before.len(), backs.len());
+    }
 
     #[test]
     fn order_ids_read_back_past_every_wrap_of_their_offsets() {

@@ -207,23 +207,56 @@ pub fn count_orders<'a>(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> OrderTally<'a> {
+    let ids = sales.order_id.as_ref();
+    let flags = backordered_ids(ds, ids, from, to);
+    count_orders_with(ds, sales, ids.map(|o| o.line.as_slice()), &flags, sales_are, period, from, to)
+}
+
+/// The backorders dated in `[from, to]`.
+fn backorders_in(ds: &Dataset, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Vec<&crate::ingest::Backorder> {
     let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
-    let backs: Vec<&crate::ingest::Backorder> = ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect();
+    ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect()
+}
+
+/// Per distinct order id of the sales lines: whether a backorder dated in `[from, to]` names
+/// it. Only this reads the ids' text: [`count_orders_with`] needs only each line's index, so
+/// a caller short of memory frees the text in between.
+pub fn backordered_ids(
+    ds: &Dataset,
+    ids: Option<&OrderIds>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Vec<bool> {
+    let backs = backorders_in(ds, from, to);
+    let back_ids: FxHashSet<&str> = backs.iter().filter_map(|b| b.order_id.as_deref()).collect();
+    match ids {
+        Some(o) if !back_ids.is_empty() => o.names().map(|n| back_ids.contains(n)).collect(),
+        Some(o) => vec![false; o.len()],
+        None => Vec::new(),
+    }
+}
+
+/// [`count_orders`] from each line's order id index (`lines`, [`OrderIds::line`]) and, per
+/// distinct id, whether it was backordered (`id_backordered`, [`backordered_ids`]).
+#[allow(clippy::too_many_arguments)]
+pub fn count_orders_with<'a>(
+    ds: &'a Dataset,
+    sales: &Sales,
+    lines: Option<&[u32]>,
+    id_backordered: &[bool],
+    sales_are: SalesAre,
+    period: Period,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> OrderTally<'a> {
+    let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
+    let backs = backorders_in(ds, from, to);
     // Which orders had a backordered line: by order id when both files have one, else by
     // SKU and date.
     let back_keys: HashSet<(u32, NaiveDate)> =
         backs.iter().filter(|b| b.order_id.is_none()).map(|b| (b.sku, b.date)).collect();
     // Orders: by order id when the sales have one, else each line is an order. Per order id:
     // its first date and whether any line was backordered.
-    let ids = sales.order_id.as_ref();
-    let id_backordered: Vec<bool> = {
-        let back_ids: FxHashSet<&str> = backs.iter().filter_map(|b| b.order_id.as_deref()).collect();
-        match ids {
-            Some(o) if !back_ids.is_empty() => o.names().map(|n| back_ids.contains(n)).collect(),
-            Some(o) => vec![false; o.len()],
-            None => Vec::new(),
-        }
-    };
     let mut by_id: Vec<FirstSeen> = vec![FirstSeen::NONE; id_backordered.len()];
     let mut per: FxHashMap<i64, OrderCounts> = FxHashMap::default();
     let mut units: FxHashMap<i64, (f64, f64)> = FxHashMap::default();
@@ -237,7 +270,7 @@ pub fn count_orders<'a>(
             continue;
         }
         let p = index(d);
-        let id = ids.map_or(OrderIds::NONE, |o| o.line[i]);
+        let id = lines.map_or(OrderIds::NONE, |l| l[i]);
         let hit = (id != OrderIds::NONE && id_backordered[id as usize])
             || !back_keys.is_empty() && back_keys.contains(&(sales.sku[i], d));
         let loc = locations[sales.sku[i] as usize];

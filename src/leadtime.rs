@@ -123,19 +123,38 @@ pub struct Measured<K> {
 impl<K> Measured<K> {
     /// The receipts left out, in words (none: `None`).
     pub fn warning(&self) -> Option<String> {
-        let bad = &self.left_out;
-        if bad.is_empty() {
-            return None;
-        }
-        let rows: Vec<String> = bad.iter().take(8).map(|(r, d)| format!("row {r} ({d} days)")).collect();
-        Some(format!(
-            "{} purchase-order receipt(s) have an impossible lead time (before the order, or over {} days) and were left out: {}{}",
-            bad.len(),
-            MAX_LEAD_TIME_DAYS,
-            rows.join(", "),
-            if bad.len() > 8 { ", ..." } else { "" }
-        ))
+        left_out_warning(&self.left_out)
     }
+}
+
+/// Days from order to receipt of a purchase order line received before `as_of`: `Ok` when it
+/// can be a lead time, `Err` when it cannot (received before ordered, or past
+/// [`MAX_LEAD_TIME_DAYS`]); `None` when not received before `as_of`.
+fn receipt_days(p: &PurchaseOrder, as_of: NaiveDate) -> Option<std::result::Result<i64, i64>> {
+    let r = p.received_date.filter(|r| *r < as_of)?;
+    let days = (r - p.order_date).num_days();
+    Some(if (0..=MAX_LEAD_TIME_DAYS).contains(&days) { Ok(days) } else { Err(days) })
+}
+
+/// The rows and days of the receipts before `as_of` that cannot be lead times, as
+/// [`measure`] leaves them out.
+pub fn unmeasurable(pos: &[PurchaseOrder], as_of: NaiveDate) -> Vec<(usize, i64)> {
+    pos.iter().filter_map(|p| receipt_days(p, as_of)?.err().map(|d| (p.row, d))).collect()
+}
+
+/// Receipts left out (row, days), in words (none: `None`).
+pub fn left_out_warning(bad: &[(usize, i64)]) -> Option<String> {
+    if bad.is_empty() {
+        return None;
+    }
+    let rows: Vec<String> = bad.iter().take(8).map(|(r, d)| format!("row {r} ({d} days)")).collect();
+    Some(format!(
+        "{} row(s) of purchase_orders have an impossible lead time (column `received_date` before `order_date`, or over {} days after it) and were left out of the lead times: {}{}",
+        bad.len(),
+        MAX_LEAD_TIME_DAYS,
+        rows.join(", "),
+        if bad.len() > 8 { ", ..." } else { "" }
+    ))
 }
 
 /// Measures lead times from receipts before `as_of`. Each received row is one receipt (a
@@ -159,15 +178,15 @@ pub fn measure<K: std::hash::Hash + Eq>(
     let mut by_sup: BTreeMap<String, Acc> = BTreeMap::new();
     let mut left_out = Vec::new();
     for p in pos {
+        let days = match receipt_days(p, as_of) {
+            None => continue,
+            Some(Err(days)) => {
+                left_out.push((p.row, days));
+                continue;
+            }
+            Some(Ok(days)) => days,
+        };
         let Some(r) = p.received_date else { continue };
-        if r >= as_of {
-            continue;
-        }
-        let days = (r - p.order_date).num_days();
-        if !(0..=MAX_LEAD_TIME_DAYS).contains(&days) {
-            left_out.push((p.row, days));
-            continue;
-        }
         let d = days as f64;
         let planned = planned(p);
         let add = |acc: &mut Acc| {

@@ -1150,9 +1150,13 @@ pub fn plan_some_with(
     let basis = Basis::new(ds, fc, set, settings, as_of, part.keep, part.learned, lead_times);
     let (rows, by_period, projections) = plan_on(ds, fc, set, settings, as_of, &basis, part.tweak, part.done);
     let mut warnings = basis.lead_times.warnings.clone();
-    let no_history = rows.iter().filter(|r| r.model == "none").count();
-    if no_history > 0 {
-        warnings.push(format!("{no_history} item(s) have no sales before the as-of date: demand taken as 0"));
+    let no_history: Vec<&str> = rows.iter().filter(|r| r.model == "none").map(|r| r.sku.as_str()).collect();
+    if !no_history.is_empty() {
+        warnings.push(format!(
+            "{} item(s) have no sales before the as-of date (demand taken as 0): {}",
+            no_history.len(),
+            crate::ingest::list_some(&no_history)
+        ));
     }
     let Basis { lead_times, sched: incoming, learned, .. } = basis;
     Plan { rows, by_period, projections, lead_times, levels: learned.levels, incoming, warnings }

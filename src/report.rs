@@ -242,14 +242,17 @@ pub fn write(out: &Path, r: &ReportInput, extra: &Extra) -> Result<Vec<PathBuf>>
     files.extend(portfolio.iter().map(|p| p.1.clone()));
 
     // Per SKU.
-    let backorder_periods: HashMap<u32, Vec<i64>> =
-        r.ds.backorders.iter().flatten().fold(HashMap::new(), |mut m, b| {
-            m.entry(b.sku).or_default().push(period.index(b.date));
-            m
-        });
+    let charted = chart_skus(&r.plan.rows, r.all_charts);
+    // The charted items' backorders only: a million items have tens of millions.
+    let mut backorder_periods: HashMap<u32, Vec<i64>> = charted.iter().map(|row| (row.sku_index, Vec::new())).collect();
+    for (sku, date) in r.ds.backorder_days() {
+        if let Some(v) = backorder_periods.get_mut(&sku) {
+            v.push(period.index(date));
+        }
+    }
     let events = crate::events::by_sku(&r.ds.events, &r.ds.skus, r.ds.items.as_ref());
     let mut sku_charts = Vec::new();
-    for row in chart_skus(&r.plan.rows, r.all_charts) {
+    for row in charted {
         let i = row.sku_index as usize;
         let s = &r.set.series[i];
         let keep = s.values.len().min(2 * period.per_year());

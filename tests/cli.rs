@@ -279,6 +279,17 @@ fn a_purchase_order_expected_before_it_was_ordered_names_its_row() {
 }
 
 #[test]
+fn check_names_a_purchase_order_received_before_it_was_ordered() {
+    let (code, msg) = check_after(|d| {
+        let pos = "po_id,sku,supplier,order_date,qty,received_date\n\
+                   P1,A,ACME,2024-01-01,20,2024-01-08\nP3,A,ACME,2024-02-20,5,2024-02-11\n";
+        write(d, "purchase_orders.csv", pos)
+    });
+    assert_eq!(code, 0, "{msg}");
+    assert_names(&msg, &["purchase_orders", "row 2 (-9 days)", "`received_date` before `order_date`"]);
+}
+
+#[test]
 fn dots_that_may_group_thousands_in_a_semicolon_file_are_warned_about() {
     let (code, msg) = check_after(|d| {
         let sales = fs::read_to_string(d.join("sales.csv")).unwrap().replace(',', ";").replace(";6;", ";1.200;");

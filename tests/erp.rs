@@ -291,7 +291,7 @@ fn bad_rows_can_be_skipped_and_are_listed() {
 fn broken_files_are_refused_with_the_row_or_column_named() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("out");
-    let cases: [(&str, &str, &[u8], &[&str]); 6] = [
+    let cases: [(&str, &str, &[u8], &[&str]); 8] = [
         (
             "ragged",
             "sales.csv",
@@ -301,6 +301,8 @@ fn broken_files_are_refused_with_the_row_or_column_named() {
         ("twice", "sales.csv", b"date,sku,qty,QTY\n2024-01-02,A,1,2\n", &["`qty` and `QTY`"]),
         ("year", "sales.csv", b"date,sku,qty\n1800-01-02,A,1\n", &["row 1", "column `date`", "1800"]),
         ("huge", "sales.csv", b"date,sku,qty\n2024-01-02,A,1e300\n", &["row 1", "column `qty`", "too large"]),
+        ("infinite", "sales.csv", b"date,sku,qty\n2024-01-02,A,1e400\n", &["row 1", "column `qty`", "too large"]),
+        ("minus-infinite", "sales.csv", b"date,sku,qty\n2024-01-02,A,-1e400\n", &["row 1", "column `qty`", "negative"]),
         (
             "lead",
             "items.csv",

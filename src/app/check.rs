@@ -37,6 +37,11 @@ pub fn check(dir: &Path, files: &crate::source::FileSpecs) -> Result<CheckReport
             warnings.push(format!("no `{name}` file: `plan` needs one (`forecast` and `kpi` do not)"));
         }
     }
+    if let (Some(pos), Some((_, last))) = (&ds.purchase_orders, ds.sales_span()) {
+        // Receipts that cannot be measured, as `plan` would leave them out.
+        let as_of = crate::period::add_days(last, 1);
+        warnings.extend(crate::leadtime::left_out_warning(&crate::leadtime::unmeasurable(pos, as_of)));
+    }
     let mut seen = vec![false; ds.skus.len()];
     for &s in &ds.sales.sku {
         seen[s as usize] = true;

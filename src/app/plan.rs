@@ -273,7 +273,14 @@ pub(super) fn curve(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: Nai
     let scale = if kept.is_empty() { 1.0 } else { n as f64 / kept.len() as f64 };
     // Targets do not change what the sample's plans start from: it is made once.
     let keep = |k| kept.contains(&k);
-    let basis = crate::plan::Basis::new(ds, &f.fc, &f.set, settings, as_of, &keep, None, None);
+    // The sample's items plan with the lead times the plan measured (the purchase orders
+    // received before the as-of date are no longer held).
+    let lts = crate::leadtime::LeadTimes {
+        sku: all.lead_times.sku.iter().filter(|x| keep(*x.0)).map(|(k, v)| (*k, v.clone())).collect(),
+        supplier: all.lead_times.supplier.clone(),
+        warnings: Vec::new(),
+    };
+    let basis = crate::plan::Basis::new(ds, &f.fc, &f.set, settings, as_of, &keep, None, Some(lts));
     CURVE
         .iter()
         .map(|&t| {
@@ -347,44 +354,54 @@ fn read_and_plan_in(
     // table by far.
     let mut sales = ds.take_sales_lines();
     let s = &o.settings;
-    let empty = HashMap::new();
-    let measure =
-        || lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
-    let count = |sales: &crate::ingest::Sales| {
-        let lts = measure();
-        (kpis::compute_history(&ds, sales, s.sales_are, s.period, None, None, Some(&lts)), lts)
+    let measure = |ds: &Dataset| {
+        let empty = HashMap::new();
+        lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of)
     };
-    let forecast = |set| forecast_series(&ds, o, set, o.settings.horizon, &|series, es| forecast_all(series, es));
-    let (f, (mut k, lts)) = if sales.len() >= kpis_first {
+    let forecast =
+        |ds: &Dataset, set| forecast_series(ds, o, set, o.settings.horizon, &|series, es| forecast_all(series, es));
+    let (f, mut k, lts) = if sales.len() >= kpis_first {
         // Very many lines: one thing at a time, each table freed as soon as it has served: the
-        // orders counted (the order ids serve nothing else), the lead times measured and the
-        // other KPIs, the series, the forecasts.
+        // orders counted (the order ids serve nothing else), the lead times measured (then
+        // only the open purchase orders are kept) and the other KPIs, the series, the
+        // forecasts.
         o.progress.stage("KPIs");
-        let orders = kpis::count_orders(&ds, &sales, s.sales_are, s.period, None, None);
-        sales.order_id = None;
-        let lts = measure();
-        let counted = (kpis::from_counts(orders, &ds, &sales, Some(&lts)), lts);
+        // The ids' text serves only to find the backordered orders (at a million items,
+        // 2.3 GB); the orders are counted from each line's id index.
+        let ids = sales.order_id.take();
+        let flags = kpis::backordered_ids(&ds, ids.as_ref(), None, None);
+        let lines = ids.map(|o| o.line);
+        let orders = kpis::count_orders_with(&ds, &sales, lines.as_deref(), &flags, s.sales_are, s.period, None, None);
+        drop((lines, flags));
+        let lts = measure(&ds);
+        let k = kpis::from_counts(orders, &ds, &sales, Some(&lts));
+        keep_open_purchase_orders(&mut ds, as_of);
         let set = demand_series_of(&ds, &sales, o, as_of);
         drop(sales);
-        (forecast(set), counted)
+        ds.release_closed_backorders(as_of);
+        (forecast(&ds, set), k, lts)
     } else {
         // The KPIs are counted on a thread of their own while the series are built and the
         // forecasts made (the count is a single pass; the forecasts keep both cores busy most
         // of the time, not all of it). The lines go as soon as both are done with them.
         let sales = std::sync::Arc::new(sales);
-        std::thread::scope(|scope| {
+        let (f, (k, lts)) = std::thread::scope(|scope| {
             let counted = std::sync::Arc::clone(&sales);
-            let count = &count;
+            let ds = &ds;
             let history = scope.spawn(move || {
-                let k = count(&counted);
+                let lts = measure(ds);
+                let k = kpis::compute_history(ds, &counted, s.sales_are, s.period, None, None, Some(&lts));
                 drop(counted);
-                k
+                (k, lts)
             });
-            let set = demand_series_of(&ds, &sales, o, as_of);
+            let set = demand_series_of(ds, &sales, o, as_of);
             drop(sales);
-            let f = forecast(set);
+            let f = forecast(ds, set);
             (f, history.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-        })
+        });
+        keep_open_purchase_orders(&mut ds, as_of);
+        ds.release_closed_backorders(as_of);
+        (f, k, lts)
     };
     if accuracy {
         k.add_accuracy(&f.fc.calibration);
@@ -402,6 +419,16 @@ fn read_and_plan_in(
         }
     }
     Ok((ds, as_of, f, k, p))
+}
+
+/// Keeps only the purchase orders open at `as_of`, once the lead times are measured:
+/// planning, the what-if scenarios and the alerts read no others (a million items' history has
+/// 24 million lines).
+fn keep_open_purchase_orders(ds: &mut Dataset, as_of: NaiveDate) {
+    if let Some(pos) = ds.purchase_orders.as_mut() {
+        pos.retain(|p| p.open_at(as_of));
+        pos.shrink_to_fit();
+    }
 }
 
 pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {
@@ -504,12 +531,13 @@ fn write_the_rest(
         let mut rows = vec![what_if(
             ds,
             f,
+            &p.lead_times,
             &o.settings,
             as_of,
             &Scenario { name: "baseline".into(), spec: String::new(), adjust: Adjust::default() },
         )];
         for sc in scenarios {
-            rows.push(what_if(ds, f, &o.settings, as_of, sc));
+            rows.push(what_if(ds, f, &p.lead_times, &o.settings, as_of, sc));
         }
         let path = o.out.join("whatif.csv");
         write_csv(whatif_table(&rows), &path)?;

@@ -87,11 +87,19 @@ pub(super) fn scaled(fc: &Engine, ds: &Dataset, set: &SeriesSet, settings: &Sett
     out
 }
 
-/// Plans and simulates one scenario.
-pub(super) fn what_if(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: NaiveDate, sc: &Scenario) -> WhatIfRow {
+/// Plans and simulates one scenario, from the lead times the plan measured.
+pub(super) fn what_if(
+    ds: &Dataset,
+    f: &Forecasts,
+    lead_times: &crate::leadtime::LeadTimes,
+    settings: &Settings,
+    as_of: NaiveDate,
+    sc: &Scenario,
+) -> WhatIfRow {
     let fc = scaled(&f.fc, ds, &f.set, settings, &sc.adjust);
     let adj = &sc.adjust;
-    let p = plan_with(ds, &fc, &f.set, settings, as_of, &|inp| apply(adj, inp));
+    let part = crate::plan::Part { tweak: &|inp| apply(adj, inp), ..crate::plan::Part::ALL };
+    let p = crate::plan::plan_some_with(ds, &fc, &f.set, settings, as_of, part, Some(lead_times.clone()));
     let per_year = settings.period.per_year() as f64;
     let start = f.set.horizon_start();
     let pols = sim::policies(&p, |row| {
