@@ -795,6 +795,9 @@ pub struct OrderIds {
     /// The first id whose end is past each multiple of 2^[`OFFSET_BITS`] bytes of `text`, in
     /// order: the high part of an end is how many of them are at or before its id.
     wraps: Vec<u32>,
+    /// Per distinct id, whether a backorder names it, once [`OrderIds::flag_backordered`]
+    /// has freed the text (the ids have no names after it).
+    backordered: Option<Vec<bool>>,
 }
 
 impl OrderIds {
@@ -812,7 +815,36 @@ impl OrderIds {
 
     /// Distinct ids.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.backordered.as_ref().map_or(self.ends.len(), Vec::len)
+    }
+
+    /// Keeps, per distinct id, only whether one of `backorders` names it, and frees the ids'
+    /// text (at a million items, a hundred million ids and 2 GB): what counting the orders
+    /// over the whole history needs. The ids have no names after it.
+    pub fn flag_backordered(&mut self, backorders: &[Backorder]) {
+        if self.backordered.is_some() {
+            return;
+        }
+        let flags = self.named_by(backorders);
+        self.text = String::new();
+        self.ends = Vec::new();
+        self.wraps = Vec::new();
+        self.backordered = Some(flags);
+    }
+
+    /// Per distinct id, whether one of `backorders` names it.
+    pub fn named_by<'b>(&self, backorders: impl IntoIterator<Item = &'b Backorder>) -> Vec<bool> {
+        let named: rustc_hash::FxHashSet<&str> = backorders.into_iter().filter_map(|b| b.order_id.as_deref()).collect();
+        if named.is_empty() {
+            return vec![false; self.len()];
+        }
+        self.names().map(|n| named.contains(n)).collect()
+    }
+
+    /// Per distinct id, whether a backorder names it, when [`OrderIds::flag_backordered`]
+    /// has been called.
+    pub fn backordered(&self) -> Option<&[bool]> {
+        self.backordered.as_deref()
     }
 
     /// True without any id.
@@ -820,8 +852,9 @@ impl OrderIds {
         self.ends.is_empty()
     }
 
-    /// Distinct id `k`.
+    /// Distinct id `k` (none after [`OrderIds::flag_backordered`]).
     pub fn name(&self, k: u32) -> &str {
+        debug_assert!(self.backordered.is_none(), "order ids flagged: their text is freed");
         let k = k as usize;
         let start = if k == 0 { 0 } else { self.end(k - 1) };
         &self.text[start..self.end(k)]
@@ -1087,6 +1120,10 @@ pub struct Load {
     /// Validate the sales lines' order ids and prices without keeping them (`check`, which
     /// only counts).
     pub check_only: bool,
+    /// The orders are counted over the whole history (`plan`): once the backorders are read,
+    /// each distinct order id keeps only whether a backorder names it, and the ids' text is
+    /// freed ([`OrderIds::flag_backordered`]).
+    pub orders_whole: bool,
 }
 
 impl Dataset {
@@ -1111,6 +1148,11 @@ impl Dataset {
                 let b = or_empty(read_backorders(&src, &mut ds.skus, &mut ds.rejected))?;
                 ds.rows.push((src.file_name(), b.len()));
                 ds.backorders = Some(b);
+            }
+        }
+        if what.orders_whole {
+            if let Some(ids) = ds.sales.order_id.as_mut() {
+                ids.flag_backordered(ds.backorders.as_deref().unwrap_or(&[]));
             }
         }
         if let Some(src) = locate(dir, "events", files)? {

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::forecast::Calibration;
@@ -179,7 +179,25 @@ pub fn compute_history(
     lead_times: Option<&LeadTimes>,
 ) -> Kpis {
     let counted = count_orders(ds, sales, sales_are, period, from, to);
-    from_counts(counted, ds, sales, lead_times)
+    let cost = yearly_cost(ds, sales, from, to);
+    from_counts(counted, ds, cost, lead_times)
+}
+
+/// What the last year of sales lines dated in `[from, to]` cost at the items' unit costs: the
+/// turnover's numerator (`None` without items, inventory or lines). With the order counts, all
+/// the KPIs take from the lines.
+pub fn yearly_cost(ds: &Dataset, sales: &Sales, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Option<f64> {
+    let (Some(items), Some(_)) = (&ds.items, &ds.inventory) else { return None };
+    let inside = window(from, to);
+    let last = sales.date.iter().filter(|d| inside(**d)).max().copied()?;
+    let start = crate::period::add_days(last, -364);
+    let cost: Vec<f64> = (0..ds.skus.len() as u32).map(|s| items.get(&s).map_or(0.0, |it| it.unit_cost)).collect();
+    Some(
+        (0..sales.len())
+            .filter(|&i| sales.date[i] >= start && sales.date[i] <= last)
+            .map(|i| sales.qty[i] * cost[sales.sku[i] as usize])
+            .sum(),
+    )
 }
 
 /// The orders and units of a history, per period and per location: the part of the KPIs that
@@ -197,6 +215,33 @@ pub struct OrderTally<'a> {
     backs: Vec<&'a crate::ingest::Backorder>,
 }
 
+/// Whether a day is in `[from, to]` (either end open when `None`).
+fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> impl Fn(NaiveDate) -> bool {
+    move |d| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t)
+}
+
+/// The backorders dated in `[from, to]`.
+fn backorders_in(ds: &Dataset, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Vec<&crate::ingest::Backorder> {
+    let inside = window(from, to);
+    ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect()
+}
+
+/// Per distinct order id of the sales lines: whether a backorder dated in `[from, to]` names
+/// it; ids flagged when read (over the whole history, [`OrderIds::flag_backordered`]) give
+/// their flags.
+fn backordered_ids<'i>(
+    ds: &Dataset,
+    ids: Option<&'i OrderIds>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> std::borrow::Cow<'i, [bool]> {
+    if let Some(flags) = ids.and_then(OrderIds::backordered) {
+        assert!(from.is_none() && to.is_none(), "order ids flagged over the whole history counted over a window");
+        return std::borrow::Cow::Borrowed(flags);
+    }
+    std::borrow::Cow::Owned(ids.map_or(Vec::new(), |o| o.named_by(backorders_in(ds, from, to))))
+}
+
 /// Counts the orders and units of sales and backorders dated in `[from, to]`: the first step
 /// of [`compute_history`], after which the order ids are no longer needed.
 pub fn count_orders<'a>(
@@ -207,49 +252,7 @@ pub fn count_orders<'a>(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> OrderTally<'a> {
-    let ids = sales.order_id.as_ref();
-    let flags = backordered_ids(ds, ids, from, to);
-    count_orders_with(ds, sales, ids.map(|o| o.line.as_slice()), &flags, sales_are, period, from, to)
-}
-
-/// The backorders dated in `[from, to]`.
-fn backorders_in(ds: &Dataset, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Vec<&crate::ingest::Backorder> {
-    let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
-    ds.backorders.iter().flatten().filter(|b| inside(b.date)).collect()
-}
-
-/// Per distinct order id of the sales lines: whether a backorder dated in `[from, to]` names
-/// it. Only this reads the ids' text: [`count_orders_with`] needs only each line's index, so
-/// a caller short of memory frees the text in between.
-pub fn backordered_ids(
-    ds: &Dataset,
-    ids: Option<&OrderIds>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> Vec<bool> {
-    let backs = backorders_in(ds, from, to);
-    let back_ids: FxHashSet<&str> = backs.iter().filter_map(|b| b.order_id.as_deref()).collect();
-    match ids {
-        Some(o) if !back_ids.is_empty() => o.names().map(|n| back_ids.contains(n)).collect(),
-        Some(o) => vec![false; o.len()],
-        None => Vec::new(),
-    }
-}
-
-/// [`count_orders`] from each line's order id index (`lines`, [`OrderIds::line`]) and, per
-/// distinct id, whether it was backordered (`id_backordered`, [`backordered_ids`]).
-#[allow(clippy::too_many_arguments)]
-pub fn count_orders_with<'a>(
-    ds: &'a Dataset,
-    sales: &Sales,
-    lines: Option<&[u32]>,
-    id_backordered: &[bool],
-    sales_are: SalesAre,
-    period: Period,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> OrderTally<'a> {
-    let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
+    let inside = window(from, to);
     let backs = backorders_in(ds, from, to);
     // Which orders had a backordered line: by order id when both files have one, else by
     // SKU and date.
@@ -257,6 +260,8 @@ pub fn count_orders_with<'a>(
         backs.iter().filter(|b| b.order_id.is_none()).map(|b| (b.sku, b.date)).collect();
     // Orders: by order id when the sales have one, else each line is an order. Per order id:
     // its first date and whether any line was backordered.
+    let ids = sales.order_id.as_ref();
+    let id_backordered = backordered_ids(ds, ids, from, to);
     let mut by_id: Vec<FirstSeen> = vec![FirstSeen::NONE; id_backordered.len()];
     let mut per: FxHashMap<i64, OrderCounts> = FxHashMap::default();
     let mut units: FxHashMap<i64, (f64, f64)> = FxHashMap::default();
@@ -270,7 +275,7 @@ pub fn count_orders_with<'a>(
             continue;
         }
         let p = index(d);
-        let id = lines.map_or(OrderIds::NONE, |l| l[i]);
+        let id = ids.map_or(OrderIds::NONE, |o| o.line[i]);
         let hit = (id != OrderIds::NONE && id_backordered[id as usize])
             || !back_keys.is_empty() && back_keys.contains(&(sales.sku[i], d));
         let loc = locations[sales.sku[i] as usize];
@@ -343,11 +348,10 @@ pub fn count_orders_with<'a>(
     OrderTally { from, to, overall, by_period, at, backs }
 }
 
-/// The KPIs of a history from its order counts (the rest reads no order id).
-pub fn from_counts(t: OrderTally, ds: &Dataset, sales: &Sales, lead_times: Option<&LeadTimes>) -> Kpis {
+/// The KPIs of a history from its order counts and the cost of its last year of sales
+/// ([`yearly_cost`]): the rest reads no sales line.
+pub fn from_counts(t: OrderTally, ds: &Dataset, yearly_cost: Option<f64>, lead_times: Option<&LeadTimes>) -> Kpis {
     let OrderTally { from, to, overall, by_period, at, backs } = t;
-    let inside = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
-
     let mut rows = Vec::new();
     let mut add = |kpi: &str, scope: &str, p: Option<NaiveDate>, value: f64, unit: &'static str| {
         if value.is_finite() {
@@ -382,21 +386,11 @@ pub fn from_counts(t: OrderTally, ds: &Dataset, sales: &Sales, lead_times: Optio
     add("cancelled_backorder_units", "all", None, cancelled.iter().map(|b| b.qty).sum(), "units");
     // Turnover: cost of the last year's demand over the value of stock on hand now (the
     // contract has no inventory history, so today's stock stands in for the average).
-    if let (Some(items), Some(inv)) = (&ds.items, &ds.inventory) {
-        let last = sales.date.iter().filter(|d| inside(**d)).max().copied();
-        if let Some(last) = last {
-            let start = crate::period::add_days(last, -364);
-            let cost: Vec<f64> =
-                (0..ds.skus.len() as u32).map(|s| items.get(&s).map_or(0.0, |it| it.unit_cost)).collect();
-            let cogs: f64 = (0..sales.len())
-                .filter(|&i| sales.date[i] >= start && sales.date[i] <= last)
-                .map(|i| sales.qty[i] * cost[sales.sku[i] as usize])
-                .sum();
-            let stock: f64 = inv.iter().map(|(s, q)| q * items.get(s).map_or(0.0, |it| it.unit_cost)).sum();
-            if stock > 0.0 {
-                add("inventory_turnover", "all", None, cogs / stock, "ratio");
-                add("inventory_value", "all", None, stock, "value");
-            }
+    if let (Some(items), Some(inv), Some(cogs)) = (&ds.items, &ds.inventory, yearly_cost) {
+        let stock: f64 = inv.iter().map(|(s, q)| q * items.get(s).map_or(0.0, |it| it.unit_cost)).sum();
+        if stock > 0.0 {
+            add("inventory_turnover", "all", None, cogs / stock, "ratio");
+            add("inventory_value", "all", None, stock, "value");
         }
     }
     if let Some(lt) = lead_times {
@@ -535,6 +529,24 @@ mod tests {
         let k = compute(&ds, SalesAre::Orders, Period::Month, None, None, None, None);
         assert_eq!(k.overall.orders, 4);
         assert_eq!(k.overall.backordered_orders, 2);
+        // The same counts once the ids keep only their flags, as `plan` reads them.
+        let mut flagged = ds;
+        let backs = flagged.backorders.clone().unwrap_or_default();
+        let ids = flagged.sales.order_id.as_mut().unwrap();
+        ids.flag_backordered(&backs);
+        assert_eq!((ids.len(), ids.backordered()), (2, Some(&[true, false][..])));
+        assert_eq!(compute(&flagged, SalesAre::Orders, Period::Month, None, None, None, None).rows, k.rows);
+    }
+
+    #[test]
+    fn flagged_order_ids_count_as_named_ones() {
+        let whole = compute(&dataset(true), SalesAre::Orders, Period::Week, None, None, None, None);
+        let mut ds = dataset(true);
+        let backs = ds.backorders.clone().unwrap_or_default();
+        ds.sales.order_id.as_mut().unwrap().flag_backordered(&backs);
+        let k = compute(&ds, SalesAre::Orders, Period::Week, None, None, None, None);
+        assert_eq!((k.overall.orders, k.overall.backordered_orders), (10, 3));
+        assert_eq!(k.rows, whole.rows);
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub fn check(dir: &Path, files: &crate::source::FileSpecs) -> Result<CheckReport
             backorders: true,
             items: true,
             check_only: true,
+            orders_whole: false,
         },
         files,
     )?;

@@ -81,6 +81,7 @@ pub fn kpi(o: &RunOptions, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Re
         backorders: true,
         items: true,
         check_only: false,
+        orders_whole: false,
     };
     let ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;

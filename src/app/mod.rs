@@ -63,6 +63,7 @@ pub(super) const fn planning_load(details: bool) -> Load {
         backorders: true,
         items: true,
         check_only: false,
+        orders_whole: false,
     }
 }
 

@@ -347,7 +347,9 @@ fn read_and_plan_in(
     kpis_first: usize,
 ) -> Result<(Dataset, NaiveDate, Forecasts, Kpis, Plan)> {
     o.progress.stage("reading data");
-    let load = planning_load(true);
+    // The orders are counted over the whole history: the order ids' text is freed as soon as
+    // the backorders are read.
+    let load = Load { orders_whole: true, ..planning_load(true) };
     let mut ds = Dataset::load(&o.data, load, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
     // The demand series and the KPIs are all that is taken from the sales lines, the largest
@@ -362,22 +364,18 @@ fn read_and_plan_in(
         |ds: &Dataset, set| forecast_series(ds, o, set, o.settings.horizon, &|series, es| forecast_all(series, es));
     let (f, mut k, lts) = if sales.len() >= kpis_first {
         // Very many lines: one thing at a time, each table freed as soon as it has served: the
-        // orders counted (the order ids serve nothing else), the lead times measured (then
-        // only the open purchase orders are kept) and the other KPIs, the series, the
-        // forecasts.
+        // orders counted (the order ids serve nothing else), the series built (then the lines
+        // go), the lead times measured and the other KPIs counted (then only the open purchase
+        // orders and backorders stay), the forecasts.
         o.progress.stage("KPIs");
-        // The ids' text serves only to find the backordered orders (at a million items,
-        // 2.3 GB); the orders are counted from each line's id index.
-        let ids = sales.order_id.take();
-        let flags = kpis::backordered_ids(&ds, ids.as_ref(), None, None);
-        let lines = ids.map(|o| o.line);
-        let orders = kpis::count_orders_with(&ds, &sales, lines.as_deref(), &flags, s.sales_are, s.period, None, None);
-        drop((lines, flags));
-        let lts = measure(&ds);
-        let k = kpis::from_counts(orders, &ds, &sales, Some(&lts));
-        keep_open_purchase_orders(&mut ds, as_of);
+        let orders = kpis::count_orders(&ds, &sales, s.sales_are, s.period, None, None);
+        sales.order_id = None;
+        let cost = kpis::yearly_cost(&ds, &sales, None, None);
         let set = demand_series_of(&ds, &sales, o, as_of);
         drop(sales);
+        let lts = measure(&ds);
+        let k = kpis::from_counts(orders, &ds, cost, Some(&lts));
+        keep_open_purchase_orders(&mut ds, as_of);
         ds.release_closed_backorders(as_of);
         (forecast(&ds, set), k, lts)
     } else {
