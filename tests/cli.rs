@@ -279,6 +279,19 @@ fn a_purchase_order_expected_before_it_was_ordered_names_its_row() {
 }
 
 #[test]
+fn items_without_sales_are_named_in_the_warning() {
+    let t = tempfile::tempdir().unwrap();
+    let (data, out) = (t.path(), t.path().join("o"));
+    fixture(data);
+    let items = fs::read_to_string(data.join("items.csv")).unwrap();
+    write(data, "items.csv", &format!("{items}ZNEW,ACME,3,14,0,1\n"));
+    let o = run(&["plan"], data, &out);
+    let text = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{text}");
+    assert_names(&text, &["1 item(s) have no sales before the as-of date", "`ZNEW`"]);
+}
+
+#[test]
 fn check_names_a_purchase_order_received_before_it_was_ordered() {
     let (code, msg) = check_after(|d| {
         let pos = "po_id,sku,supplier,order_date,qty,received_date\n\
