@@ -103,8 +103,9 @@ fn stamp(o: &RunOptions, ds: &Dataset, as_of: NaiveDate) -> Stamp {
     }
 }
 
-/// What a plan reads.
-const PLAN_LOAD: Load = planning_load(true);
+/// What a plan reads: the orders are counted over the whole history (by the portfolio), so
+/// the order ids' text is freed once the backorders are read.
+const PLAN_LOAD: Load = Load { orders_whole: true, ..planning_load(true) };
 
 /// Name of the portfolio file `replen portfolio` writes.
 pub const PORTFOLIO_FILE: &str = "portfolio.json";
