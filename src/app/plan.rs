@@ -375,7 +375,7 @@ fn read_and_plan_in(
         drop(sales);
         let lts = measure(&ds);
         let k = kpis::from_counts(orders, &ds, cost, Some(&lts));
-        keep_open_purchase_orders(&mut ds, as_of);
+        ds.release_received_purchase_orders(as_of);
         ds.release_closed_backorders(as_of);
         (forecast(&ds, set), k, lts)
     } else {
@@ -397,7 +397,7 @@ fn read_and_plan_in(
             let f = forecast(ds, set);
             (f, history.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
         });
-        keep_open_purchase_orders(&mut ds, as_of);
+        ds.release_received_purchase_orders(as_of);
         ds.release_closed_backorders(as_of);
         (f, k, lts)
     };
@@ -417,16 +417,6 @@ fn read_and_plan_in(
         }
     }
     Ok((ds, as_of, f, k, p))
-}
-
-/// Keeps only the purchase orders open at `as_of`, once the lead times are measured:
-/// planning, the what-if scenarios and the alerts read no others (a million items' history has
-/// 24 million lines).
-fn keep_open_purchase_orders(ds: &mut Dataset, as_of: NaiveDate) {
-    if let Some(pos) = ds.purchase_orders.as_mut() {
-        pos.retain(|p| p.open_at(as_of));
-        pos.shrink_to_fit();
-    }
 }
 
 pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {

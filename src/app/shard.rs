@@ -118,20 +118,29 @@ pub fn run_portfolio(o: &RunOptions) -> Result<PortfolioSummary> {
     let mut ds = Dataset::load(&o.data, PLAN_LOAD, &o.settings.files)?;
     let as_of = as_of(&ds, o.as_of)?;
     let stamped = stamp(o, &ds, as_of);
+    let s = &o.settings;
+    // The KPIs and the series are all that is taken from the sales lines: they are counted
+    // and built, and the lines freed, before the forecasts; then the lead times are measured
+    // and only the open purchase orders and backorders kept.
+    let sales = ds.take_sales_lines();
+    o.progress.stage("KPIs");
+    let orders = kpis::count_orders(&ds, &sales, s.sales_are, s.period, None, None);
+    let cost = kpis::yearly_cost(&ds, &sales, None, None);
+    let set = demand_series_of(&ds, &sales, o, as_of);
+    drop(sales);
+    let empty = HashMap::new();
+    let lts = lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
+    let mut k = kpis::from_counts(orders, &ds, cost, Some(&lts));
+    ds.release_received_purchase_orders(as_of);
+    ds.release_closed_backorders(as_of);
     let learned = Mutex::new(None);
-    let f = forecasts_by(&ds, o, as_of, o.settings.horizon, &|series, es| {
+    let f = forecast_series(&ds, o, set, o.settings.horizon, &|series, es| {
         let (fc, l) = forecast_and_learn(series, es);
         *learned.lock().unwrap_or_else(|e| e.into_inner()) = Some(l);
         fc
     });
     let fl = learned.into_inner().unwrap_or_else(|e| e.into_inner()).expect("the engine ran");
-    let empty = HashMap::new();
-    let lts = lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
-    o.progress.stage("KPIs");
-    let s = &o.settings;
-    let k = kpis::compute(&ds, s.sales_are, s.period, None, None, Some(&f.fc.calibration), Some(&lts));
-    // The series and the KPIs are all that is taken from the sales lines.
-    ds.release_sales_lines();
+    k.add_accuracy(&f.fc.calibration);
     o.progress.stage("portfolio figures");
     let mut pl = crate::plan::learn(&ds, &f.fc, &f.set, &o.settings, &lts);
     // The portfolio allocation's multipliers, over every item as one run finds them.
