@@ -550,6 +550,39 @@ mod tests {
     }
 
     #[test]
+    fn turnover_is_the_last_years_cost_of_sales_over_todays_stock_value() {
+        let mut ds = dataset(false);
+        let a = ds.skus.get("A").unwrap();
+        // A line 400 days before the last one is out of the year.
+        ds.sales.sku.push(a);
+        ds.sales.date.push(d("2024-02-04"));
+        ds.sales.qty.push(1000.0);
+        let item = crate::ingest::Item {
+            sku: a,
+            supplier: "S".into(),
+            unit_cost: 2.0,
+            lead_time_days: 7.0,
+            moq: 0.0,
+            order_multiple: 1.0,
+            service_level: None,
+            order_cost: None,
+            holding_rate: None,
+            description: None,
+            category: None,
+            like: None,
+        };
+        ds.items = Some(std::collections::HashMap::from([(a, item)]));
+        ds.inventory = Some(std::collections::HashMap::from([(a, 50.0)]));
+        // 100 units at 2 sold in the year, 50 units at 2 on hand: 200 / 100.
+        assert_eq!(yearly_cost(&ds, &ds.sales, None, None), Some(200.0));
+        let k = compute(&ds, SalesAre::Orders, Period::Month, None, None, None, None);
+        let get = |n: &str| k.rows.iter().find(|r| r.kpi == n && r.scope == "all").map(|r| r.value);
+        assert_eq!((get("inventory_turnover"), get("inventory_value")), (Some(2.0), Some(100.0)));
+        ds.inventory = None;
+        assert_eq!(yearly_cost(&ds, &ds.sales, None, None), None);
+    }
+
+    #[test]
     fn date_window_limits_the_counts() {
         let k = compute(&dataset(true), SalesAre::Orders, Period::Week, Some(d("2025-03-04")), None, None, None);
         // Orders 4..=10: seven, one backordered (O5).
