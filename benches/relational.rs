@@ -63,7 +63,7 @@ fn probe(way: &str, dir: &Path) {
             let df = DataFrame::new_infer_height(vec![
                 Column::new("sku".into(), ds.sales.sku.clone()),
                 Column::new("week".into(), weeks(&ds)),
-                Column::new("qty".into(), ds.sales.qty.clone()),
+                Column::new("qty".into(), ds.sales.qty.to_vec()),
             ])
             .expect("equal columns");
             let out = df

@@ -195,7 +195,7 @@ pub fn yearly_cost(ds: &Dataset, sales: &Sales, from: Option<NaiveDate>, to: Opt
     Some(
         (0..sales.len())
             .filter(|&i| sales.date[i] >= start && sales.date[i] <= last)
-            .map(|i| sales.qty[i] * cost[sales.sku[i] as usize])
+            .map(|i| sales.qty.get(i) * cost[sales.sku[i] as usize])
             .sum(),
     )
 }
@@ -287,7 +287,7 @@ pub fn count_orders<'a>(
                 e.backordered.insert(key);
             }
             e.orders.insert(key);
-            e.units += sales.qty[i];
+            e.units += sales.qty.get(i);
         }
         if id == OrderIds::NONE {
             let c = per.entry(p).or_default();
@@ -296,7 +296,7 @@ pub fn count_orders<'a>(
         } else {
             by_id[id as usize].add(d, hit);
         }
-        units.entry(p).or_default().0 += sales.qty[i];
+        units.entry(p).or_default().0 += sales.qty.get(i);
     }
     for b in &backs {
         let loc = locations[b.sku as usize];
@@ -436,7 +436,7 @@ mod tests {
         let sales = Sales {
             sku: vec![a; 10],
             date: dates.clone(),
-            qty: vec![10.0; 10],
+            qty: vec![10.0; 10].into(),
             order_id: with_ids.then(|| {
                 let ids: Vec<String> = (1..=10).map(|i| format!("O{i}")).collect();
                 OrderIds::from_cells(ids.iter().map(|s| Some(s.as_str())))
@@ -505,7 +505,7 @@ mod tests {
         let sales = Sales {
             sku: vec![a, b, a, a, a],
             date: vec![day(3), day(3), day(4), day(5), day(5)],
-            qty: vec![1.0; 5],
+            qty: vec![1.0; 5].into(),
             order_id: Some(order_id),
         };
         let bo = |sku: u32, date: NaiveDate, id: Option<&str>| Backorder {

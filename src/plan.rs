@@ -620,7 +620,7 @@ pub fn multipliers(
     multipliers_of(&curves(&ctx, &skus), &[])
 }
 
-fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>) {
+fn plan_item(c: &Context, sku: u32, item: &Item, projected: bool) -> (PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>) {
     let s = c.settings;
     let i = sku as usize;
     let f = &c.fc.skus[i];
@@ -790,7 +790,7 @@ fn plan_item(c: &Context, sku: u32, item: &Item) -> (PlanRow, Vec<PeriodRow>, Ve
             order_up_to: r3(lv_t.order_up_to),
         });
     }
-    let projection = project(c, i, &row, &periods, incoming, l);
+    let projection = if projected { project(c, i, &row, &periods, incoming, l) } else { Vec::new() };
     (row, periods, projection)
 }
 
@@ -1057,11 +1057,18 @@ pub struct Part<'a> {
     pub learned: Option<&'a Learned>,
     /// Told (items planned, items to plan) as the planning goes.
     pub done: &'a (dyn Fn(usize, usize) + Sync),
+    /// The items that keep their stock projection, chosen from every item's row (`None`:
+    /// every item): a million items' projections take most of a gigabyte.
+    pub projected: Option<Projected<'a>>,
 }
+
+/// Chooses, from every planned item's row, the items whose stock projection is kept.
+pub type Projected<'a> = &'a (dyn Fn(&[PlanRow]) -> std::collections::HashSet<u32> + Sync);
 
 impl Part<'static> {
     /// Every item, as it is.
-    pub const ALL: Part<'static> = Part { tweak: &|_| {}, keep: &|_| true, learned: None, done: &|_, _| {} };
+    pub const ALL: Part<'static> =
+        Part { tweak: &|_| {}, keep: &|_| true, learned: None, done: &|_, _| {}, projected: None };
 }
 
 /// What planning a part of the portfolio starts from, whatever its targets: the kept items,
@@ -1148,7 +1155,8 @@ pub fn plan_some_with(
     lead_times: Option<LeadTimes>,
 ) -> Plan {
     let basis = Basis::new(ds, fc, set, settings, as_of, part.keep, part.learned, lead_times);
-    let (rows, by_period, projections) = plan_on(ds, fc, set, settings, as_of, &basis, part.tweak, part.done);
+    let (rows, by_period, projections) =
+        plan_on(ds, fc, set, settings, as_of, &basis, part.tweak, part.done, part.projected);
     let mut warnings = basis.lead_times.warnings.clone();
     let no_history: Vec<&str> = rows.iter().filter(|r| r.model == "none").map(|r| r.sku.as_str()).collect();
     if !no_history.is_empty() {
@@ -1209,6 +1217,7 @@ pub fn plan_on(
     basis: &Basis,
     tweak: Tweak,
     done: &(dyn Fn(usize, usize) + Sync),
+    projected: Option<Projected>,
 ) -> (Vec<PlanRow>, Vec<PeriodRow>, Vec<Vec<ProjectedPeriod>>) {
     let (ctx, skus) = context(ds, fc, set, settings, as_of, basis, tweak);
     let ctx = Context { assigned: assign(&ctx, &skus, &basis.learned.multipliers), ..ctx };
@@ -1216,7 +1225,7 @@ pub fn plan_on(
     let planned: Vec<(PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>)> = skus
         .par_iter()
         .map(|(s, it)| {
-            let out = plan_item(&ctx, **s, it);
+            let out = plan_item(&ctx, **s, it, projected.is_none());
             let n = count.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if n % PROGRESS_EVERY == 0 || n == total {
                 done(n, total);
@@ -1232,6 +1241,16 @@ pub fn plan_on(
         rows.push(r);
         by_period.extend(p);
         projections.push(j);
+    }
+    // The chosen items are planned again, for their projections (the same plan: every draw
+    // is seeded by the item).
+    if let Some(choose) = projected {
+        let chosen = choose(&rows);
+        for (k, (s, it)) in skus.iter().enumerate() {
+            if chosen.contains(*s) {
+                projections[k] = plan_item(&ctx, **s, it, true).2;
+            }
+        }
     }
     (rows, by_period, projections)
 }

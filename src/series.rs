@@ -76,8 +76,8 @@ impl SeriesSet {
                 .sku
                 .iter()
                 .zip(&sales.date)
-                .zip(&sales.qty)
-                .map(|((s, d), q)| (*s, *d, *q))
+                .zip(sales.qty.iter())
+                .map(|((s, d), q)| (*s, *d, q))
                 .chain(extra.iter().map(|b| (b.sku, b.date, b.qty)))
                 .chain(extra.iter().filter(|b| !b.cancelled).filter_map(|b| b.filled_date.map(|f| (b.sku, f, -b.qty))))
         };

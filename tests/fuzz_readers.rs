@@ -17,7 +17,7 @@ fn assert_clean(ds: &Dataset) {
     let s = &ds.sales;
     assert_eq!(s.sku.len(), s.date.len());
     assert_eq!(s.sku.len(), s.qty.len());
-    assert!(s.qty.iter().all(|q| q.is_finite() && (0.0..=MAX_NUMBER).contains(q)));
+    assert!(s.qty.iter().all(|q| q.is_finite() && (0.0..=MAX_NUMBER).contains(&q)));
     assert!(s.date.iter().all(|d| YEARS.contains(&d.year())));
     assert!(s.sku.iter().all(|k| (*k as usize) < ds.skus.len()));
 }
@@ -144,7 +144,7 @@ fn typed_parquet_columns_read_as_their_values() {
     let f = std::fs::File::create(dir.path().join("sales.parquet")).unwrap();
     ParquetWriter::new(f).finish(&mut df).unwrap();
     let ds = Dataset::load(dir.path(), Load::default(), &FileSpecs::new()).unwrap();
-    assert_eq!(ds.sales.qty, vec![1.25, 3.0]);
+    assert_eq!(ds.sales.qty.to_vec(), vec![1.25, 3.0]);
     assert_eq!(ds.sales.date[0].to_string(), "2024-01-01");
     assert_eq!(ds.skus.name(ds.sales.sku[1]), "8");
 }

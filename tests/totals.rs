@@ -19,7 +19,8 @@ fn series_totals_equal_file_totals_for_the_same_dates() {
         let as_of = chrono::NaiveDate::from_ymd_opt(2023, 5, 1).unwrap();
         let set = SeriesSet::build(&ds.sales, None, SalesAre::Orders, period, as_of, ds.skus.len());
         let in_series: f64 = set.series.iter().flat_map(|s| s.values.iter()).sum();
-        let in_file: f64 = ds.sales.date.iter().zip(&ds.sales.qty).filter(|(d, _)| **d < as_of).map(|(_, q)| q).sum();
+        let in_file: f64 =
+            ds.sales.date.iter().zip(ds.sales.qty.iter()).filter(|(d, _)| **d < as_of).map(|(_, q)| q).sum();
         assert!(in_file > 0.0);
         assert!((in_series - in_file).abs() < 1e-6, "{period:?}: {in_series} vs {in_file}");
     }

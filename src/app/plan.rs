@@ -281,12 +281,22 @@ pub(super) fn curve(ds: &Dataset, f: &Forecasts, settings: &Settings, as_of: Nai
         warnings: Vec::new(),
     };
     let basis = crate::plan::Basis::new(ds, &f.fc, &f.set, settings, as_of, &keep, None, Some(lts));
+    let no_projection: Option<crate::plan::Projected> = Some(&|_| std::collections::HashSet::new());
     CURVE
         .iter()
         .map(|&t| {
             let s = Settings { service_level: Some(t), service_measure: ServiceMeasure::Cycle, ..settings.clone() };
-            let (rows, _, _) =
-                crate::plan::plan_on(ds, &f.fc, &f.set, &s, as_of, &basis, Part::ALL.tweak, Part::ALL.done);
+            let (rows, _, _) = crate::plan::plan_on(
+                ds,
+                &f.fc,
+                &f.set,
+                &s,
+                as_of,
+                &basis,
+                Part::ALL.tweak,
+                Part::ALL.done,
+                no_projection,
+            );
             let mut point = trade_off(&format!("{:.0}%", t * 100.0), &rows);
             point.service = t;
             point.safety_stock_value *= scale;
@@ -406,16 +416,12 @@ fn read_and_plan_in(
     }
     o.progress.stage("planning");
     let done = |n, total| o.progress.items(n, total);
-    let part = Part { done: &done, ..Part::ALL };
-    let mut p = crate::plan::plan_some_with(&ds, &f.fc, &f.set, &o.settings, as_of, part, Some(lts));
-    // Only the projections the report draws are kept (a horizon of stock figures per item).
-    let charted: std::collections::HashSet<u32> =
-        report::chart_skus(&p.rows, o.all_charts).iter().map(|r| r.sku_index).collect();
-    for (r, projection) in p.rows.iter().zip(p.projections.iter_mut()) {
-        if !charted.contains(&r.sku_index) {
-            *projection = Vec::new();
-        }
-    }
+    // Only the projections the report draws are made (a horizon of stock figures per item):
+    // the charted items are planned again for them, unless every item is charted.
+    let charted = |rows: &[PlanRow]| report::chart_skus(rows, false).iter().map(|r| r.sku_index).collect();
+    let projected: Option<crate::plan::Projected> = if o.all_charts { None } else { Some(&charted) };
+    let part = Part { done: &done, projected, ..Part::ALL };
+    let p = crate::plan::plan_some_with(&ds, &f.fc, &f.set, &o.settings, as_of, part, Some(lts));
     Ok((ds, as_of, f, k, p))
 }
 
