@@ -1116,6 +1116,27 @@ pub struct Item {
     pub like: Option<(u32, f64)>,
 }
 
+#[cfg(test)]
+impl Item {
+    /// An item with a supplier, a unit cost and a planned lead time, nothing else set.
+    pub(crate) fn plain(sku: u32, supplier: &str, unit_cost: f64, lead_time_days: f64) -> Item {
+        Item {
+            sku,
+            supplier: supplier.into(),
+            unit_cost,
+            lead_time_days,
+            moq: 0.0,
+            order_multiple: 1.0,
+            service_level: None,
+            order_cost: None,
+            holding_rate: None,
+            description: None,
+            category: None,
+            like: None,
+        }
+    }
+}
+
 /// One purchase order line (or one receipt of it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PurchaseOrder {

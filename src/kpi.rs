@@ -557,20 +557,7 @@ mod tests {
         ds.sales.sku.push(a);
         ds.sales.date.push(d("2024-02-04"));
         ds.sales.qty.push(1000.0);
-        let item = crate::ingest::Item {
-            sku: a,
-            supplier: "S".into(),
-            unit_cost: 2.0,
-            lead_time_days: 7.0,
-            moq: 0.0,
-            order_multiple: 1.0,
-            service_level: None,
-            order_cost: None,
-            holding_rate: None,
-            description: None,
-            category: None,
-            like: None,
-        };
+        let item = crate::ingest::Item::plain(a, "S", 2.0, 7.0);
         ds.items = Some(std::collections::HashMap::from([(a, item)]));
         ds.inventory = Some(std::collections::HashMap::from([(a, 50.0)]));
         // 100 units at 2 sold in the year, 50 units at 2 on hand: 200 / 100.

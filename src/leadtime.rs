@@ -541,20 +541,7 @@ mod tests {
     }
 
     fn item(sup: &str, lt: f64) -> Item {
-        Item {
-            sku: 0,
-            supplier: sup.into(),
-            unit_cost: 1.0,
-            lead_time_days: lt,
-            moq: 0.0,
-            order_multiple: 1.0,
-            service_level: None,
-            order_cost: None,
-            holding_rate: None,
-            description: None,
-            category: None,
-            like: None,
-        }
+        Item::plain(0, sup, 1.0, lt)
     }
 
     #[test]
