@@ -270,6 +270,38 @@ fn demand_series_of(ds: &Dataset, sales: &crate::ingest::Sales, o: &RunOptions, 
     SeriesSet::build(sales, ds.backorders.as_deref(), s.sales_are, s.period, as_of, ds.skus.len())
 }
 
+/// Every planned item's lead times, measured from the purchase orders received before `as_of`.
+fn measure_lead_times(ds: &Dataset, as_of: NaiveDate) -> crate::leadtime::LeadTimes {
+    let empty = HashMap::new();
+    lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of)
+}
+
+/// What a run over every item takes from the history, one table at a time, each freed as soon
+/// as it has served: the orders counted from `sales` (the dataset's lines, taken out of it;
+/// then their order ids go), the last year's cost of sales, the demand series (then the lines
+/// go), the lead times and the other KPIs (then only the purchase orders and backorders still
+/// open at `as_of` stay). Returns the series, the KPIs (without the forecast's accuracy) and
+/// the lead times.
+fn history_one_at_a_time(
+    ds: &mut Dataset,
+    mut sales: crate::ingest::Sales,
+    o: &RunOptions,
+    as_of: NaiveDate,
+) -> (SeriesSet, Kpis, crate::leadtime::LeadTimes) {
+    let s = &o.settings;
+    o.progress.stage("KPIs");
+    let orders = kpis::count_orders(ds, &sales, s.sales_are, s.period, None, None);
+    sales.order_id = None;
+    let cost = kpis::yearly_cost(ds, &sales, None, None);
+    let set = demand_series_of(ds, &sales, o, as_of);
+    drop(sales);
+    let lts = measure_lead_times(ds, as_of);
+    let k = kpis::from_counts(orders, ds, cost, Some(&lts));
+    ds.release_received_purchase_orders(as_of);
+    ds.release_closed_backorders(as_of);
+    (set, k, lts)
+}
+
 /// [`forecasts_by`] from series already built (the sales lines are not read again).
 fn forecast_series(ds: &Dataset, o: &RunOptions, set: SeriesSet, horizon: usize, engine: EngineFn) -> Forecasts {
     let s = &o.settings;

@@ -364,29 +364,14 @@ fn read_and_plan_in(
     let as_of = as_of(&ds, o.as_of)?;
     // The demand series and the KPIs are all that is taken from the sales lines, the largest
     // table by far.
-    let mut sales = ds.take_sales_lines();
+    let sales = ds.take_sales_lines();
     let s = &o.settings;
-    let measure = |ds: &Dataset| {
-        let empty = HashMap::new();
-        lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of)
-    };
     let forecast =
         |ds: &Dataset, set| forecast_series(ds, o, set, o.settings.horizon, &|series, es| forecast_all(series, es));
     let (f, mut k, lts) = if sales.len() >= kpis_first {
-        // Very many lines: one thing at a time, each table freed as soon as it has served: the
-        // orders counted (the order ids serve nothing else), the series built (then the lines
-        // go), the lead times measured and the other KPIs counted (then only the open purchase
-        // orders and backorders stay), the forecasts.
-        o.progress.stage("KPIs");
-        let orders = kpis::count_orders(&ds, &sales, s.sales_are, s.period, None, None);
-        sales.order_id = None;
-        let cost = kpis::yearly_cost(&ds, &sales, None, None);
-        let set = demand_series_of(&ds, &sales, o, as_of);
-        drop(sales);
-        let lts = measure(&ds);
-        let k = kpis::from_counts(orders, &ds, cost, Some(&lts));
-        ds.release_received_purchase_orders(as_of);
-        ds.release_closed_backorders(as_of);
+        // Very many lines: one table at a time, each freed as soon as it has served, then the
+        // forecasts.
+        let (set, k, lts) = history_one_at_a_time(&mut ds, sales, o, as_of);
         (forecast(&ds, set), k, lts)
     } else {
         // The KPIs are counted on a thread of their own while the series are built and the
@@ -397,7 +382,7 @@ fn read_and_plan_in(
             let counted = std::sync::Arc::clone(&sales);
             let ds = &ds;
             let history = scope.spawn(move || {
-                let lts = measure(ds);
+                let lts = measure_lead_times(ds, as_of);
                 let k = kpis::compute_history(ds, &counted, s.sales_are, s.period, None, None, Some(&lts));
                 drop(counted);
                 (k, lts)

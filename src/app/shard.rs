@@ -120,19 +120,9 @@ pub fn run_portfolio(o: &RunOptions) -> Result<PortfolioSummary> {
     let stamped = stamp(o, &ds, as_of);
     let s = &o.settings;
     // The KPIs and the series are all that is taken from the sales lines: they are counted
-    // and built, and the lines freed, before the forecasts; then the lead times are measured
-    // and only the open purchase orders and backorders kept.
+    // and built, and the lines freed, before the forecasts.
     let sales = ds.take_sales_lines();
-    o.progress.stage("KPIs");
-    let orders = kpis::count_orders(&ds, &sales, s.sales_are, s.period, None, None);
-    let cost = kpis::yearly_cost(&ds, &sales, None, None);
-    let set = demand_series_of(&ds, &sales, o, as_of);
-    drop(sales);
-    let empty = HashMap::new();
-    let lts = lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of);
-    let mut k = kpis::from_counts(orders, &ds, cost, Some(&lts));
-    ds.release_received_purchase_orders(as_of);
-    ds.release_closed_backorders(as_of);
+    let (set, mut k, lts) = history_one_at_a_time(&mut ds, sales, o, as_of);
     let learned = Mutex::new(None);
     let f = forecast_series(&ds, o, set, o.settings.horizon, &|series, es| {
         let (fc, l) = forecast_and_learn(series, es);
