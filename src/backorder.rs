@@ -63,7 +63,7 @@ pub fn etas<'a>(
     for sku in skus {
         let mut lines = by_sku.remove(&sku).unwrap_or_default();
         lines.sort_by(|a, b| {
-            let p = |x: &Backorder| x.priority.unwrap_or(f64::INFINITY);
+            let p = |x: &Backorder| x.priority.get().unwrap_or(f64::INFINITY);
             p(a).total_cmp(&p(b)).then(a.date.cmp(&b.date)).then(a.row.cmp(&b.row))
         });
         // Supply in the order it comes: (source, day, units, basis).
@@ -104,7 +104,7 @@ pub fn etas<'a>(
                 order_id: b.order_id.as_deref().unwrap_or_default().to_string(),
                 date: b.date,
                 qty: b.qty,
-                priority: b.priority,
+                priority: b.priority.get(),
                 promised: b.promised_date,
                 eta,
                 source,
@@ -118,6 +118,7 @@ pub fn etas<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::{row_number, OptNum};
     use crate::period::parse_date;
 
     fn d(s: &str) -> NaiveDate {
@@ -132,9 +133,9 @@ mod tests {
             filled_date: None,
             order_id: Some(id.into()),
             cancelled: false,
-            priority: None,
+            priority: OptNum::NONE,
             promised_date: None,
-            row,
+            row: row_number(row),
         }
     }
 
@@ -168,7 +169,7 @@ mod tests {
     #[test]
     fn stock_first_priority_first_and_uncovered_lines_say_so() {
         let mut urgent = back("U", "2025-06-05", 4.0, 3);
-        urgent.priority = Some(1.0);
+        urgent.priority = Some(1.0).into();
         let mut filled = back("F", "2025-05-01", 9.0, 4);
         filled.filled_date = Some(d("2025-05-03"));
         let backs = vec![back("A", "2025-06-01", 3.0, 1), back("B", "2025-06-02", 6.0, 2), urgent, filled];

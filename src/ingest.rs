@@ -723,6 +723,117 @@ impl Found {
 /// when it has up to 24 bytes: tens of millions of rows then cost no allocation each.
 pub type Code = compact_str::CompactString;
 
+/// A supplier code, interned: four bytes in each purchase order line (a million items have 24
+/// million lines) for a code a catalogue has a few thousand of at most. The codes are held once
+/// for the whole process, in a table that only grows; equal codes are equal numbers, and codes
+/// compare, print and read as their text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SupplierCode(u32);
+
+/// The supplier codes of the process, in the order first seen, and each code's number.
+#[derive(Default)]
+struct SupplierCodes {
+    names: Vec<&'static str>,
+    index: rustc_hash::FxHashMap<&'static str, u32>,
+}
+
+static SUPPLIER_CODES: std::sync::RwLock<Option<SupplierCodes>> = std::sync::RwLock::new(None);
+
+impl SupplierCode {
+    /// The code of `name` (added when new).
+    pub fn new(name: &str) -> SupplierCode {
+        // The table is only ever added to, so a panic elsewhere while it was held left it whole.
+        let known =
+            SUPPLIER_CODES.read().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|t| t.index.get(name).copied());
+        if let Some(k) = known {
+            return SupplierCode(k);
+        }
+        let mut guard = SUPPLIER_CODES.write().unwrap_or_else(|e| e.into_inner());
+        let t = guard.get_or_insert_with(SupplierCodes::default);
+        if let Some(&k) = t.index.get(name) {
+            return SupplierCode(k);
+        }
+        // Held until the process ends: a few bytes per distinct supplier.
+        let held: &'static str = Box::leak(name.into());
+        let k = u32::try_from(t.names.len()).expect("fewer than 2^32 distinct supplier codes");
+        t.names.push(held);
+        t.index.insert(held, k);
+        SupplierCode(k)
+    }
+
+    /// The code's text.
+    pub fn as_str(self) -> &'static str {
+        let guard = SUPPLIER_CODES.read().unwrap_or_else(|e| e.into_inner());
+        // A code exists only once its text is in the table.
+        guard.as_ref().map_or("", |t| t.names[self.0 as usize])
+    }
+}
+
+impl std::ops::Deref for SupplierCode {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for SupplierCode {
+    fn from(name: &str) -> SupplierCode {
+        SupplierCode::new(name)
+    }
+}
+
+impl std::fmt::Display for SupplierCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for SupplierCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// An optional number in 8 bytes where `Option<f64>` takes 16: NaN stands for none, which no
+/// number read from a file is (they are finite).
+#[derive(Clone, Copy)]
+pub struct OptNum(f64);
+
+impl OptNum {
+    /// No number.
+    pub const NONE: OptNum = OptNum(f64::NAN);
+
+    /// The number, if any.
+    pub fn get(self) -> Option<f64> {
+        (!self.0.is_nan()).then_some(self.0)
+    }
+}
+
+impl From<Option<f64>> for OptNum {
+    fn from(x: Option<f64>) -> OptNum {
+        debug_assert!(x.is_none_or(|x| !x.is_nan()), "a number read is never NaN");
+        x.map_or(OptNum::NONE, OptNum)
+    }
+}
+
+impl PartialEq for OptNum {
+    fn eq(&self, other: &OptNum) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl std::fmt::Debug for OptNum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.get(), f)
+    }
+}
+
+/// A 1-based row number as held in a table's rows (4 bytes each): a file of 2^32 rows or more
+/// is never held, so the last numbers stand for any row past them.
+pub fn row_number(row: usize) -> u32 {
+    u32::try_from(row).unwrap_or(u32::MAX)
+}
+
 /// Interned SKU codes: tables refer to SKUs by a dense index.
 #[derive(Debug, Default, Clone)]
 pub struct Skus {
@@ -939,12 +1050,25 @@ impl OrderIds {
     }
 
     /// Per distinct id, whether one of `backorders` names it.
-    pub fn named_by<'b>(&self, backorders: impl IntoIterator<Item = &'b Backorder>) -> Vec<bool> {
-        let named: rustc_hash::FxHashSet<&str> = backorders.into_iter().filter_map(|b| b.order_id.as_deref()).collect();
+    pub fn named_by<B: std::borrow::Borrow<Backorder>>(&self, backorders: &[B]) -> Vec<bool> {
+        use std::hash::BuildHasher;
+        let hasher = rustc_hash::FxBuildHasher;
+        // Indexes fit: a file of 2^32 backorders (300 GB held) is never read.
+        let name = |i: u32| backorders[i as usize].borrow().order_id.as_deref().unwrap_or_default();
+        // The backorders naming an order, by index, looked up by name: 5 bytes a backorder
+        // where a set of the names took 17 (at a million items, 20 million backorders).
+        let mut named: hashbrown::HashTable<u32> = hashbrown::HashTable::new();
+        for (i, b) in backorders.iter().enumerate() {
+            let Some(id) = b.borrow().order_id.as_deref() else { continue };
+            let h = hasher.hash_one(id);
+            if named.find(h, |&k| name(k) == id).is_none() {
+                named.insert_unique(h, i as u32, |&k| hasher.hash_one(name(k)));
+            }
+        }
         if named.is_empty() {
             return vec![false; self.len()];
         }
-        self.names().map(|n| named.contains(n)).collect()
+        self.names().map(|n| named.find(hasher.hash_one(n), |&k| name(k) == n).is_some()).collect()
     }
 
     /// Per distinct id, whether a backorder names it, when [`OrderIds::flag_backordered`]
@@ -1073,11 +1197,11 @@ pub struct Backorder {
     /// The customer cancelled instead of waiting.
     pub cancelled: bool,
     /// Serving priority: lines with one go first, lowest number first.
-    pub priority: Option<f64>,
+    pub priority: OptNum,
     /// Date promised to the customer.
     pub promised_date: Option<NaiveDate>,
-    /// 1-based row in the file.
-    pub row: usize,
+    /// 1-based row in the file ([`row_number`]).
+    pub row: u32,
 }
 
 impl Backorder {
@@ -1145,7 +1269,7 @@ pub struct PurchaseOrder {
     /// SKU index.
     pub sku: u32,
     /// Supplier code.
-    pub supplier: Code,
+    pub supplier: SupplierCode,
     /// Day ordered.
     pub order_date: NaiveDate,
     /// Units.
@@ -1154,8 +1278,8 @@ pub struct PurchaseOrder {
     pub received_date: Option<NaiveDate>,
     /// Day the supplier promised.
     pub expected_date: Option<NaiveDate>,
-    /// 1-based row in the file, for messages.
-    pub row: usize,
+    /// 1-based row in the file, for messages ([`row_number`]).
+    pub row: u32,
 }
 
 /// A known event that scales demand: a promotion, a launch, a shortage.
@@ -1256,6 +1380,15 @@ pub struct Load {
 impl Dataset {
     /// Reads and validates the folder, each table as its settings in `files` say.
     pub fn load(dir: &Path, what: Load, files: &FileSpecs) -> Result<Dataset> {
+        let mut ds = Dataset::load_history(dir, what, files)?;
+        ds.load_rest(what)?;
+        Ok(ds)
+    }
+
+    /// The first part of [`Dataset::load`]: the sales and the backorders (the order ids flagged,
+    /// with [`Load::orders_whole`]). The orders can be counted and their ids dropped before
+    /// [`Dataset::load_rest`] reads the other tables.
+    pub fn load_history(dir: &Path, what: Load, files: &FileSpecs) -> Result<Dataset> {
         let mut ds = Dataset { dir: dir.to_path_buf(), ..Default::default() };
         ds.files = files.clone();
         let src = require(dir, "sales", files)?;
@@ -1282,6 +1415,15 @@ impl Dataset {
                 ids.flag_backordered(ds.backorders.as_deref().unwrap_or(&[]));
             }
         }
+        Ok(ds)
+    }
+
+    /// The rest of [`Dataset::load`], after [`Dataset::load_history`]: events, items,
+    /// inventory, purchase orders and outcomes, the locations, and the checks across tables.
+    pub fn load_rest(&mut self, what: Load) -> Result<()> {
+        let ds = self;
+        let dir = &ds.dir.clone();
+        let files = &ds.files.clone();
         if let Some(src) = locate(dir, "events", files)? {
             ds.warnings.extend(src.note.clone());
             let (events, warnings) = or_empty(read_events(&src, &ds.skus, &mut ds.rejected))?;
@@ -1356,7 +1498,7 @@ impl Dataset {
                 list.join(", ")
             ));
         }
-        Ok(ds)
+        Ok(())
     }
 
     /// With locations, every `SKU @ LOCATION` key of an item's SKU becomes an item of its own
@@ -1965,9 +2107,9 @@ pub fn read_backorders_in_parts(
                     filled_date: filled,
                     order_id: o.map(Code::from),
                     cancelled,
-                    priority,
+                    priority: priority.into(),
                     promised_date,
-                    row: t.row(i),
+                    row: row_number(t.row(i)),
                 });
             }
         }
@@ -2318,12 +2460,12 @@ pub fn read_purchase_orders_in_parts(
                 out.push(PurchaseOrder {
                     po_id: Code::from(po),
                     sku: skus.intern(sku),
-                    supplier: Code::from(supplier),
+                    supplier: supplier.into(),
                     order_date: od,
                     qty,
                     received_date: rd,
                     expected_date: ed,
-                    row: t.row(i),
+                    row: row_number(t.row(i)),
                 });
             }
         }
@@ -2361,7 +2503,7 @@ mod tests {
             filled_date: filled.map(day),
             order_id: None,
             cancelled,
-            priority: None,
+            priority: OptNum::NONE,
             promised_date: None,
             row: 1,
         };
@@ -2380,6 +2522,37 @@ mod tests {
         assert_eq!(kept, ["open", "open", "after"]);
         assert_eq!(ds.backorder_days().collect::<Vec<_>>(), before);
         assert_eq!(before.len(), backs.len());
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn backorders_and_purchase_order_lines_stay_small() {
+        // A million items have 20 million backorders and 24 million purchase order lines:
+        // 80 bytes each before the supplier codes were interned and the rows held in 4 bytes.
+        assert_eq!(std::mem::size_of::<Backorder>(), 64);
+        assert_eq!(std::mem::size_of::<PurchaseOrder>(), 56);
+    }
+
+    #[test]
+    fn supplier_codes_are_their_text() {
+        let a = SupplierCode::new("SUP-A");
+        let b = SupplierCode::from("SUP-B");
+        assert_eq!(a, SupplierCode::new("SUP-A"));
+        assert_ne!(a, b);
+        assert_eq!((a.as_str(), &*b, b.to_string()), ("SUP-A", "SUP-B", "SUP-B".to_string()));
+        assert_eq!(format!("{a:?}"), "\"SUP-A\"");
+        // Codes made on other threads are the same codes.
+        let c = std::thread::spawn(|| SupplierCode::new("SUP-A")).join().unwrap();
+        assert_eq!(c, a);
+    }
+
+    #[test]
+    fn optional_numbers_keep_none_apart_from_every_number() {
+        for x in [None, Some(0.0), Some(-0.0), Some(1.5), Some(f64::MAX), Some(f64::INFINITY)] {
+            assert_eq!(OptNum::from(x).get(), x);
+        }
+        assert_eq!(OptNum::NONE, OptNum::from(None));
+        assert_ne!(OptNum::NONE, OptNum::from(Some(0.0)));
     }
 
     #[test]

@@ -202,7 +202,9 @@ pub fn yearly_cost(ds: &Dataset, sales: &Sales, from: Option<NaiveDate>, to: Opt
 
 /// The orders and units of a history, per period and per location: the part of the KPIs that
 /// reads the sales lines' order ids.
-pub struct OrderTally<'a> {
+/// It borrows nothing: a run counts the orders as soon as the sales and backorders are read,
+/// before the other tables, and the backorders counted are those of the same window then.
+pub struct OrderTally {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     /// The whole span.
@@ -210,9 +212,7 @@ pub struct OrderTally<'a> {
     /// Per period, oldest first.
     by_period: Vec<(NaiveDate, OrderCounts)>,
     /// Per location (none without locations).
-    at: std::collections::BTreeMap<&'a str, OrderCounts>,
-    /// The backorders counted.
-    backs: Vec<&'a crate::ingest::Backorder>,
+    at: std::collections::BTreeMap<String, OrderCounts>,
 }
 
 /// Whether a day is in `[from, to]` (either end open when `None`).
@@ -239,19 +239,19 @@ fn backordered_ids<'i>(
         assert!(from.is_none() && to.is_none(), "order ids flagged over the whole history counted over a window");
         return std::borrow::Cow::Borrowed(flags);
     }
-    std::borrow::Cow::Owned(ids.map_or(Vec::new(), |o| o.named_by(backorders_in(ds, from, to))))
+    std::borrow::Cow::Owned(ids.map_or(Vec::new(), |o| o.named_by(&backorders_in(ds, from, to))))
 }
 
 /// Counts the orders and units of sales and backorders dated in `[from, to]`: the first step
 /// of [`compute_history`], after which the order ids are no longer needed.
-pub fn count_orders<'a>(
-    ds: &'a Dataset,
+pub fn count_orders(
+    ds: &Dataset,
     sales: &Sales,
     sales_are: SalesAre,
     period: Period,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> OrderTally<'a> {
+) -> OrderTally {
     let inside = window(from, to);
     let backs = backorders_in(ds, from, to);
     // Which orders had a backordered line: by order id when both files have one, else by
@@ -342,16 +342,18 @@ pub fn count_orders<'a>(
                 units_ordered: a.units,
                 units_backordered: a.units_backordered,
             };
-            (loc, c)
+            (loc.to_string(), c)
         })
         .collect();
-    OrderTally { from, to, overall, by_period, at, backs }
+    OrderTally { from, to, overall, by_period, at }
 }
 
 /// The KPIs of a history from its order counts and the cost of its last year of sales
 /// ([`yearly_cost`]): the rest reads no sales line.
 pub fn from_counts(t: OrderTally, ds: &Dataset, yearly_cost: Option<f64>, lead_times: Option<&LeadTimes>) -> Kpis {
-    let OrderTally { from, to, overall, by_period, at, backs } = t;
+    let OrderTally { from, to, overall, by_period, at } = t;
+    // The backorders counted: the dataset's are not released before the KPIs are counted.
+    let backs = backorders_in(ds, from, to);
     let mut rows = Vec::new();
     let mut add = |kpi: &str, scope: &str, p: Option<NaiveDate>, value: f64, unit: &'static str| {
         if value.is_finite() {
@@ -421,7 +423,7 @@ pub fn from_counts(t: OrderTally, ds: &Dataset, yearly_cost: Option<f64>, lead_t
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{Backorder, Sales, Skus};
+    use crate::ingest::{row_number, Backorder, OptNum, Sales, Skus};
     use crate::period::parse_date;
 
     fn d(s: &str) -> NaiveDate {
@@ -449,9 +451,9 @@ mod tests {
             filled_date: filled.map(d),
             order_id: with_ids.then(|| format!("O{i}").into()),
             cancelled: false,
-            priority: None,
+            priority: OptNum::NONE,
             promised_date: None,
-            row: i,
+            row: row_number(i),
         };
         Dataset {
             skus,
@@ -515,7 +517,7 @@ mod tests {
             filled_date: None,
             order_id: id.map(Into::into),
             cancelled: false,
-            priority: None,
+            priority: OptNum::NONE,
             promised_date: None,
             row: 1,
         };

@@ -15,10 +15,24 @@ use replen::generate::{generate, GenSettings};
 use replen::ingest::Format;
 use replen::period::parse_date;
 
-/// mimalloc hands memory freed after reading back to the system, and is faster than the
-/// system allocator for the many small strings and tables of a large catalogue.
+/// mimalloc is faster than the system allocator for the many small strings and tables of a
+/// large catalogue, and hands memory freed back to the system (at once: see [`purge_at_once`]).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `mi_option_purge_delay`: its place in `mi_option_e` of the v3 sources that
+/// libmimalloc-sys builds (the crate names only the first options).
+const MI_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Has mimalloc hand freed memory back to the system as soon as it is freed, instead of a
+/// second later and only when the thread that freed it allocates again. A plan frees gigabytes
+/// at a time (the sales lines once counted, the forecasts' working memory) and then works on
+/// other threads: with the delay, a million items kept 4 GB more resident than they used while
+/// forecasting.
+fn purge_at_once() {
+    // SAFETY: setting an option is a plain store into mimalloc's option table, valid at any time.
+    unsafe { libmimalloc_sys::mi_option_set(MI_PURGE_DELAY, 0) }
+}
 
 #[derive(Parser)]
 #[command(
@@ -738,6 +752,7 @@ fn calc(a: CalcArgs) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    purge_at_once();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -753,5 +768,19 @@ fn main() -> ExitCode {
             }
             ExitCode::from(if input { 2 } else { 1 })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_delay_option_is_mimallocs_purge_delay() {
+        // The only option of mimalloc v3 whose default is 1000 (milliseconds); the environment
+        // can set it, and then that value is read.
+        let expected = std::env::var("MIMALLOC_PURGE_DELAY").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+        // SAFETY: reading an option is a plain load from mimalloc's option table.
+        assert_eq!(unsafe { libmimalloc_sys::mi_option_get(MI_PURGE_DELAY) }, expected);
     }
 }

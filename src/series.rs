@@ -129,6 +129,7 @@ impl SeriesSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::OptNum;
     use crate::period::parse_date;
 
     fn d(s: &str) -> NaiveDate {
@@ -171,7 +172,7 @@ mod tests {
             filled_date: None,
             order_id: None,
             cancelled: false,
-            priority: None,
+            priority: OptNum::NONE,
             promised_date: None,
             row: 1,
         }];

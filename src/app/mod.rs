@@ -276,6 +276,25 @@ fn measure_lead_times(ds: &Dataset, as_of: NaiveDate) -> crate::leadtime::LeadTi
     lead_times(ds.items.as_ref().unwrap_or(&empty), ds.purchase_orders.as_deref().unwrap_or(&[]), as_of)
 }
 
+/// Reads a folder for a run over every item (`load`, with [`Load::orders_whole`]). When the
+/// sales have `first` lines or more, their orders are counted over the whole history as soon
+/// as the sales and backorders are read, and the lines' order ids dropped, before the other
+/// tables are read: at a million items the ids take 0.7 GB and counting 0.6 GB more, which the
+/// purchase orders (2 GB) then need not share memory with. Returns the orders counted then.
+fn load_counting(o: &RunOptions, load: Load, first: usize) -> Result<(Dataset, Option<kpis::OrderTally>)> {
+    let mut ds = Dataset::load_history(&o.data, load, &o.settings.files)?;
+    let counted = (ds.sales.len() >= first).then(|| {
+        o.progress.stage("counting orders");
+        let s = &o.settings;
+        let t = kpis::count_orders(&ds, &ds.sales, s.sales_are, s.period, None, None);
+        ds.sales.order_id = None;
+        o.progress.stage("reading data");
+        t
+    });
+    ds.load_rest(load)?;
+    Ok((ds, counted))
+}
+
 /// What a run over every item takes from the history, one table at a time, each freed as soon
 /// as it has served: the orders counted from `sales` (the dataset's lines, taken out of it;
 /// then their order ids go), the last year's cost of sales, the demand series (then the lines
@@ -285,12 +304,13 @@ fn measure_lead_times(ds: &Dataset, as_of: NaiveDate) -> crate::leadtime::LeadTi
 fn history_one_at_a_time(
     ds: &mut Dataset,
     mut sales: crate::ingest::Sales,
+    counted: Option<kpis::OrderTally>,
     o: &RunOptions,
     as_of: NaiveDate,
 ) -> (SeriesSet, Kpis, crate::leadtime::LeadTimes) {
     let s = &o.settings;
     o.progress.stage("KPIs");
-    let orders = kpis::count_orders(ds, &sales, s.sales_are, s.period, None, None);
+    let orders = counted.unwrap_or_else(|| kpis::count_orders(ds, &sales, s.sales_are, s.period, None, None));
     sales.order_id = None;
     let cost = kpis::yearly_cost(ds, &sales, None, None);
     let set = demand_series_of(ds, &sales, o, as_of);

@@ -224,19 +224,30 @@ pub(super) fn write_plan_files(
     p: &Plan,
     orders: &[&PlanRow],
     skus: &[u32],
+    periods: PathBuf,
     out: &Path,
 ) -> Result<Vec<PathBuf>> {
     let all: Vec<&PlanRow> = p.rows.iter().collect();
     let files: Vec<PathBuf> = PLAN_FILES.iter().map(|n| out.join(n)).collect();
+    debug_assert_eq!(periods, files[3], "rop_by_period.csv is written first, by write_periods");
     write_forecast(ds, f, skus, &files[0])?;
     write_models(ds, f, skus, &files[1])?;
     write_csv_by(&all, PART_ROWS, &files[2], plan_table)?;
-    write_csv_by(&p.by_period, PART_ROWS, &files[3], |r| period_table(&ds.skus, r))?;
     write_csv_by(&lead_time_rows(ds, &p.lead_times, &p.rows), PART_ROWS, &files[4], lead_time_table)?;
     let pos: Vec<PoLine> = orders.iter().map(|r| PoLine::of(r)).collect();
     write_csv(po_summary_table(&pos), &files[5])?;
     write_csv_by(orders, PART_ROWS, &files[6], plan_table)?;
     Ok(files)
+}
+
+/// Writes `rop_by_period.csv`, the first of [`write_plan_files`]'s tables to be written, and
+/// frees the plan's time-phased rows: nothing after it reads them, and at a million items they
+/// are 13 million rows (0.6 GB) that the other tables and the report need not share memory with.
+pub(super) fn write_periods(ds: &Dataset, p: &mut Plan, out: &Path) -> Result<PathBuf> {
+    let path = out.join(PLAN_FILES[3]);
+    write_csv_by(&p.by_period, PART_ROWS, &path, |r| period_table(&ds.skus, r))?;
+    p.by_period = Vec::new();
+    Ok(path)
 }
 
 /// The proposal lines (rows with an order), by supplier and SKU.
@@ -360,7 +371,7 @@ fn read_and_plan_in(
     // The orders are counted over the whole history: the order ids' text is freed as soon as
     // the backorders are read.
     let load = Load { orders_whole: true, ..planning_load(true) };
-    let mut ds = Dataset::load(&o.data, load, &o.settings.files)?;
+    let (mut ds, counted) = load_counting(o, load, kpis_first)?;
     let as_of = as_of(&ds, o.as_of)?;
     // The demand series and the KPIs are all that is taken from the sales lines, the largest
     // table by far.
@@ -369,9 +380,9 @@ fn read_and_plan_in(
     let forecast =
         |ds: &Dataset, set| forecast_series(ds, o, set, o.settings.horizon, &|series, es| forecast_all(series, es));
     let (f, mut k, lts) = if sales.len() >= kpis_first {
-        // Very many lines: one table at a time, each freed as soon as it has served, then the
-        // forecasts.
-        let (set, k, lts) = history_one_at_a_time(&mut ds, sales, o, as_of);
+        // Very many lines: one table at a time, each freed as soon as it has served (the
+        // orders were counted when read), then the forecasts.
+        let (set, k, lts) = history_one_at_a_time(&mut ds, sales, counted, o, as_of);
         (forecast(&ds, set), k, lts)
     } else {
         // The KPIs are counted on a thread of their own while the series are built and the
@@ -411,12 +422,14 @@ fn read_and_plan_in(
 }
 
 pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<PlanSummary> {
-    let (ds, as_of, f, k, p) = read_and_plan(o, true)?;
+    let (ds, as_of, f, k, mut p) = read_and_plan(o, true)?;
     let mut warnings = ds.warnings.clone();
     warnings.extend(date_warnings(o, &ds, as_of));
     warnings.extend(p.warnings.iter().cloned());
     o.progress.stage("backorders and alerts");
     let fu = follow_ups(&ds, &p, &k, &o.settings, as_of, None);
+    o.progress.stage("writing tables");
+    let periods = write_periods(&ds, &mut p, &o.out)?;
     // The workbook a planner approves the proposals in. Writing it is long and single-threaded
     // (mostly compression), so it is written on a thread of its own while the tables, the
     // trade-off curve and the report are made.
@@ -432,7 +445,7 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
             ];
             write_xlsx(sheets, &book)
         });
-        let rest = write_the_rest(o, scenarios, &ds, as_of, &f, &k, &p, &orders, &fu, &book);
+        let rest = write_the_rest(o, scenarios, &ds, as_of, &f, &k, &p, &orders, &fu, periods, &book);
         let written = workbook.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         written.and(rest)
     })?;
@@ -450,7 +463,7 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
 }
 
 /// What `plan` writes besides the workbook (`book`, listed in its place; `orders` are its
-/// proposal lines): the tables, KPIs,
+/// proposal lines) and `rop_by_period.csv` (`periods`, written first): the tables, KPIs,
 /// backorder ETAs, alerts, the stockout-risk check, the what-if scenarios and the report.
 /// Returns the files and the risk check.
 #[allow(clippy::too_many_arguments)]
@@ -464,12 +477,12 @@ fn write_the_rest(
     p: &Plan,
     orders: &[&PlanRow],
     fu: &FollowUps,
+    periods: PathBuf,
     book: &Path,
 ) -> Result<(Vec<PathBuf>, Option<crate::risk::RiskCheck>)> {
-    o.progress.stage("writing tables");
     let items = ds.items.as_ref();
     let skus = sorted_skus(ds, |s| items.is_some_and(|i| i.contains_key(&s)));
-    let mut files = write_plan_files(ds, f, p, orders, &skus, &o.out)?;
+    let mut files = write_plan_files(ds, f, p, orders, &skus, periods, &o.out)?;
     files.extend(write_kpis(k, &o.out, as_of)?);
     for (t, name) in [(eta_table(ds, &fu.etas), "backorder_eta.csv"), (alert_table(&fu.alerts), "alerts.csv")] {
         let path = o.out.join(name);

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::alerts::portfolio_alerts;
-use super::plan::{po_summary_table, proposal_rows, write_plan_files, PoLine, PLAN_FILES};
+use super::plan::{po_summary_table, proposal_rows, write_periods, write_plan_files, PoLine, PLAN_FILES};
 use super::*;
 use crate::forecast::{forecast_and_learn, forecast_some};
 use crate::output::{csv_text, dates, write_text};
@@ -115,14 +115,14 @@ pub const PORTFOLIO_FILE: &str = "portfolio.json";
 /// writes them all in one file, `portfolio.json`.
 pub fn run_portfolio(o: &RunOptions) -> Result<PortfolioSummary> {
     o.progress.stage("reading data");
-    let mut ds = Dataset::load(&o.data, PLAN_LOAD, &o.settings.files)?;
+    let (mut ds, counted) = load_counting(o, PLAN_LOAD, 0)?;
     let as_of = as_of(&ds, o.as_of)?;
     let stamped = stamp(o, &ds, as_of);
     let s = &o.settings;
     // The KPIs and the series are all that is taken from the sales lines: they are counted
     // and built, and the lines freed, before the forecasts.
     let sales = ds.take_sales_lines();
-    let (set, mut k, lts) = history_one_at_a_time(&mut ds, sales, o, as_of);
+    let (set, mut k, lts) = history_one_at_a_time(&mut ds, sales, counted, o, as_of);
     let learned = Mutex::new(None);
     let f = forecast_series(&ds, o, set, o.settings.horizon, &|series, es| {
         let (fc, l) = forecast_and_learn(series, es);
@@ -247,8 +247,9 @@ pub fn run_plan_shard(o: &RunOptions, shard: Shard, portfolio: &Path) -> Result<
     p.lead_times.supplier.clear();
     let items = ds.items.as_ref();
     let skus = sorted_skus(&ds, |s| keep(s) && items.is_some_and(|i| i.contains_key(&s)));
+    let periods = write_periods(&ds, &mut p, &o.out)?;
     let orders = proposal_rows(&p);
-    let mut files = write_plan_files(&ds, &f, &p, &orders, &skus, &o.out)?;
+    let mut files = write_plan_files(&ds, &f, &p, &orders, &skus, periods, &o.out)?;
     o.progress.stage("backorders and alerts");
     let fu = follow_ups(&ds, &p, &Kpis::default(), &o.settings, as_of, Some(&shard));
     for (t, name) in [(eta_table(&ds, &fu.etas), "backorder_eta.csv"), (alert_table(&fu.alerts), "alerts.csv")] {
