@@ -1158,6 +1158,26 @@ impl OrderIdsBuilder {
         ids.line.push(k);
     }
 
+    /// Makes room for the ids of a file of `file_rows` lines, as many and as long, per line,
+    /// as those pushed so far (the first part): tables of a hundred million ids that grew by
+    /// doubling would hold the old and the new copy at once near the end (at a million items,
+    /// 2 GB more for a moment). Room that goes unused is never touched, so never resident,
+    /// except the index's (a byte per slot), which is sized for at most one id a line.
+    pub fn expect(&mut self, file_rows: usize) {
+        use std::hash::BuildHasher;
+        let OrderIdsBuilder { ids, index, hasher } = self;
+        let (lines, distinct) = (ids.line.len(), ids.ends.len());
+        if distinct == 0 || file_rows <= lines {
+            return;
+        }
+        let per_line = distinct as f64 / lines as f64;
+        let expected = ((per_line * file_rows as f64 * 1.05).ceil() as usize).min(file_rows);
+        let bytes = (ids.text.len() as f64 / distinct as f64 * expected as f64 * 1.05).ceil() as usize;
+        ids.text.reserve(bytes.saturating_sub(ids.text.len()));
+        ids.ends.reserve(expected.saturating_sub(distinct));
+        index.reserve(expected.saturating_sub(distinct), |&k| hasher.hash_one(ids.name(k)));
+    }
+
     /// The ids.
     pub fn finish(self) -> OrderIds {
         self.ids
@@ -1957,6 +1977,7 @@ pub fn read_sales_in_parts(
         let interning = scope.spawn(move || {
             let mut ids: Option<OrderIdsBuilder> = None;
             for part in id_rx {
+                let first = ids.is_none();
                 let b = ids.get_or_insert_with(|| OrderIdsBuilder::with_lines(part.file_rows));
                 let cells = column_cells(&part.ids, &part.null_values);
                 match &part.kept {
@@ -1965,6 +1986,9 @@ pub fn read_sales_in_parts(
                         let cells: Vec<Option<&str>> = cells.collect();
                         kept.iter().for_each(|&i| b.push(cells[i]));
                     }
+                }
+                if first {
+                    b.expect(part.file_rows);
                 }
             }
             ids.map(OrderIdsBuilder::finish)

@@ -377,10 +377,13 @@ struct Backtest {
 }
 
 /// What the backtest of one SKU showed, before the portfolio decides.
+/// It holds no copy of the series: a million trials are held at once (until the portfolio's
+/// choices and level factors are learned from them), and the capped series is made again
+/// ([`capped`]) where it is fitted for good.
 struct Trial {
     class: DemandClass,
-    /// Series with outliers capped, for fitting.
-    y: Vec<f64>,
+    /// Length of the series.
+    n: usize,
     discrete: bool,
     outliers: usize,
     /// RMSSE scale (in-sample naive MSE from the first sale).
@@ -446,11 +449,17 @@ fn models_for(class: DemandClass, s: &EngineSettings, n: usize) -> Vec<Box<dyn M
     }
 }
 
+/// The series with outliers capped ([`cap_outliers`]), for fitting, and how many were.
+fn capped(raw: &[f64]) -> (Vec<f64>, usize) {
+    let mut y = raw.to_vec();
+    let outliers = cap_outliers(&mut y);
+    (y, outliers)
+}
+
 fn trial(raw: &[f64], s: &EngineSettings) -> Trial {
     let n = raw.len();
     let discrete = raw.iter().all(|v| v.fract() == 0.0);
-    let mut y = raw.to_vec();
-    let outliers = cap_outliers(&mut y);
+    let (y, outliers) = capped(raw);
     // Spikes stay in the class and the backtests' actuals (their error is demand's), except
     // values past TYPO_FACTOR times the cap: an order number typed as a quantity would
     // otherwise make the spread, and the safety stock, as large as itself.
@@ -459,7 +468,7 @@ fn trial(raw: &[f64], s: &EngineSettings) -> Trial {
     let class = classify(raw, 8.min(s.season.max(2)), s.season);
     let scale = naive_scale(&raw[raw.iter().position(|v| *v != 0.0).unwrap_or(0)..]);
     let season = seasonal(&y, s);
-    let mut t = Trial { class, y, discrete, outliers, scale, actual: Vec::new(), scored: Vec::new(), season };
+    let mut t = Trial { class, n, discrete, outliers, scale, actual: Vec::new(), scored: Vec::new(), season };
     if n == 0 {
         return t;
     }
@@ -476,10 +485,10 @@ fn trial(raw: &[f64], s: &EngineSettings) -> Trial {
     // in fitting; each fold then runs the states on to its own origin. A season found in the
     // data before that origin is divided out first and multiplied back into the forecasts.
     if let Some(&oldest) = origins.last() {
-        let index = t.season.as_ref().and_then(|_| season::indices(&t.y[..oldest], s.season));
+        let index = t.season.as_ref().and_then(|_| season::indices(&y[..oldest], s.season));
         let fit_on = match &index {
-            Some(ix) => season::adjust(&t.y, ix),
-            None => t.y.clone(),
+            Some(ix) => season::adjust(&y, ix),
+            None => y,
         };
         for (k, m) in models.iter().enumerate() {
             let Some(fit) = m.fit(&fit_on[..oldest]) else { continue };
@@ -564,14 +573,17 @@ fn portfolio_choices(trials: &[Trial]) -> Vec<(DemandClass, Choice)> {
     out
 }
 
-fn finish(mut t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s: &EngineSettings) -> Outcome {
+/// The forecast of series `raw` from its trial `t`.
+fn finish(mut t: Trial, raw: &[f64], default: Option<&Choice>, level: f64, s: &EngineSettings) -> Outcome {
     let h = s.horizon;
-    let n = raw_len;
+    let n = raw.len();
+    debug_assert_eq!(n, t.n, "a trial is finished with its own series");
     if n == 0 {
         let fc = SkuForecast { model: "none".into(), class: t.class, discrete: true, ..SkuForecast::skipped(h) };
         return Outcome { fc, bt: Backtest::default() };
     }
-    let holdout = holdout(&t, default, level, s);
+    let (y, _) = capped(raw);
+    let holdout = holdout(&t, &y, default, level, s);
     // Own best option, unless the class's portfolio choice is within the margin.
     let mut best: Option<(Choice, f64, Vec<f64>)> = None;
     for c in options(&t) {
@@ -599,8 +611,8 @@ fn finish(mut t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s:
     // Final forecasts from the whole history (its season divided out, when it has one).
     let index = t.season.take();
     let fit_on = match &index {
-        Some(ix) => season::adjust(&t.y, ix),
-        None => t.y.clone(),
+        Some(ix) => season::adjust(&y, ix),
+        None => y.clone(),
     };
     let mut fits: Vec<(usize, Box<dyn Fitted>)> =
         chosen.iter().filter_map(|&k| models[k].fit(&fit_on).map(|f| (k, f))).collect();
@@ -634,8 +646,8 @@ fn finish(mut t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s:
     let var = match bt_mse {
         Some(v) => v,
         None => {
-            let mu = t.y.iter().sum::<f64>() / n as f64;
-            t.y.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / n.max(2).saturating_sub(1) as f64
+            let mu = y.iter().sum::<f64>() / n as f64;
+            y.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / n.max(2).saturating_sub(1) as f64
         }
     };
     let backtest_rmsse = bt_mse.filter(|_| t.scale > 0.0).map(|m| (m / t.scale).sqrt());
@@ -650,10 +662,10 @@ fn finish(mut t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s:
         history: n,
         outliers: t.outliers,
         sizes: match t.class {
-            DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead => size_profile(&t.y, s.season),
+            DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead => size_profile(&y, s.season),
             _ => None,
         },
-        nonzero_share: nonzero_share(&t.y, s.season),
+        nonzero_share: nonzero_share(&y, s.season),
         holdout,
     };
     Outcome { fc, bt: Backtest { forecast: bt_forecast, actual: t.actual } }
@@ -664,7 +676,7 @@ fn finish(mut t: Trial, raw_len: usize, default: Option<&Choice>, level: f64, s:
 /// measured the same way; then that choice's forecast and the actuals of the latest fold,
 /// which played no part in the choice (nor in any fit: parameters come from before the
 /// oldest origin).
-fn holdout(t: &Trial, default: Option<&Choice>, level: f64, s: &EngineSettings) -> Option<Holdout> {
+fn holdout(t: &Trial, y: &[f64], default: Option<&Choice>, level: f64, s: &EngineSettings) -> Option<Holdout> {
     let w = s.window();
     if t.actual.len() < 2 * w {
         return None;
@@ -691,15 +703,13 @@ fn holdout(t: &Trial, default: Option<&Choice>, level: f64, s: &EngineSettings) 
     }
     let (_, f) = best?;
     let var = recent_mse(&f[w..], older, w);
-    let origin = t.y.len() - w;
+    let origin = y.len() - w;
     Some(Holdout {
         forecast: f[..w].iter().map(|v| *v as f32).collect(),
         actual: latest.iter().map(|v| *v as f32).collect(),
         var,
         sizes: match t.class {
-            DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead => {
-                size_profile(&t.y[..origin], s.season)
-            }
+            DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::Dead => size_profile(&y[..origin], s.season),
             _ => None,
         },
     })
@@ -717,7 +727,7 @@ fn average(fits: &[(usize, Box<dyn Fitted>)], y: &[f64], h: usize) -> Vec<f64> {
 
 #[cfg(test)]
 fn forecast_sku(raw: &[f64], s: &EngineSettings) -> Outcome {
-    finish(trial(raw, s), raw.len(), None, 1.0, s)
+    finish(trial(raw, s), raw, None, 1.0, s)
 }
 
 /// Most backtest points used to calibrate quantile levels (evenly thinned beyond).
@@ -881,7 +891,7 @@ pub fn forecast_and_learn(series: &[&[f64]], s: &EngineSettings) -> (Forecasts, 
     let out: Vec<Outcome> = trials
         .into_par_iter()
         .zip(series.par_iter())
-        .map(|(t, y)| finish_with(t, y.len(), &defaults, levels.as_deref(), s))
+        .map(|(t, y)| finish_with(t, y, &defaults, levels.as_deref(), s))
         .collect();
     let mut out = out;
     let sizes = size_classes(&out, series);
@@ -910,7 +920,7 @@ pub fn forecast_some(
             if !keep(i) {
                 return SkuForecast::skipped(s.horizon);
             }
-            let mut o = finish_with(trial(y, s), y.len(), &learned.defaults, learned.levels.as_deref(), s);
+            let mut o = finish_with(trial(y, s), y, &learned.defaults, learned.levels.as_deref(), s);
             pool_sizes(&mut o, y, &learned.sizes);
             o.fc
         })
@@ -921,14 +931,14 @@ pub fn forecast_some(
 /// Finishes a SKU's trial with its class's portfolio choice and level factor.
 fn finish_with(
     t: Trial,
-    raw_len: usize,
+    raw: &[f64],
     defaults: &[(DemandClass, Choice)],
     levels: Option<&[(DemandClass, f64)]>,
     s: &EngineSettings,
 ) -> Outcome {
     let d = defaults.iter().find(|(c, _)| *c == t.class).map(|(_, c)| c);
     let k = levels.and_then(|l| l.iter().find(|x| x.0 == t.class)).map_or(1.0, |x| x.1);
-    finish(t, raw_len, d, k, s)
+    finish(t, raw, d, k, s)
 }
 
 /// Non-zero periods at which a SKU's own size variability counts as much as its class's.
