@@ -1043,6 +1043,21 @@ impl OrderIds {
             return;
         }
         let flags = self.named_by(backorders);
+        self.keep_flags(flags);
+    }
+
+    /// [`OrderIds::flag_backordered`] with the ids the backorders name (`named` says whether
+    /// they name one), read before the backorders themselves.
+    pub fn flag_named(&mut self, named: impl Fn(&str) -> bool) {
+        if self.backordered.is_some() {
+            return;
+        }
+        let flags = self.names().map(named).collect();
+        self.keep_flags(flags);
+    }
+
+    /// Keeps `flags` (per distinct id, whether a backorder names it) and frees the ids' text.
+    fn keep_flags(&mut self, flags: Vec<bool>) {
         self.text = String::new();
         self.ends = Vec::new();
         self.wraps = Vec::new();
@@ -1121,6 +1136,7 @@ impl OrderIds {
 
 /// Order ids interned line by line, across the parts of a file: each distinct id is stored
 /// once in the ids' text, and the index looks ids up there.
+#[derive(Default)]
 pub struct OrderIdsBuilder {
     ids: OrderIds,
     index: hashbrown::HashTable<u32>,
@@ -1158,11 +1174,13 @@ impl OrderIdsBuilder {
         ids.line.push(k);
     }
 
-    /// Makes room for the ids of a file of `file_rows` lines, as many and as long, per line,
-    /// as those pushed so far (the first part): tables of a hundred million ids that grew by
-    /// doubling would hold the old and the new copy at once near the end (at a million items,
-    /// 2 GB more for a moment). Room that goes unused is never touched, so never resident,
-    /// except the index's (a byte per slot), which is sized for at most one id a line.
+    /// Makes room for the ids of a file of `file_rows` lines, from those pushed so far (the
+    /// first part): tables of a hundred million ids that grew by doubling would hold the old
+    /// and the new copy at once near the end (at a million items, 2 GB more for a moment).
+    /// Room that goes unused is never touched, so never resident: there is room for an id a
+    /// line, and for twice the text the first part's ids would make (later ids are often
+    /// longer: more digits). The index is sized for as many ids per line as the first part
+    /// has (its slots are touched at random, so all of it is resident).
     pub fn expect(&mut self, file_rows: usize) {
         use std::hash::BuildHasher;
         let OrderIdsBuilder { ids, index, hasher } = self;
@@ -1172,10 +1190,16 @@ impl OrderIdsBuilder {
         }
         let per_line = distinct as f64 / lines as f64;
         let expected = ((per_line * file_rows as f64 * 1.05).ceil() as usize).min(file_rows);
-        let bytes = (ids.text.len() as f64 / distinct as f64 * expected as f64 * 1.05).ceil() as usize;
+        let bytes = (ids.text.len() as f64 / distinct as f64 * expected as f64 * 2.0).ceil() as usize;
         ids.text.reserve(bytes.saturating_sub(ids.text.len()));
-        ids.ends.reserve(expected.saturating_sub(distinct));
+        ids.ends.reserve(file_rows - distinct);
         index.reserve(expected.saturating_sub(distinct), |&k| hasher.hash_one(ids.name(k)));
+    }
+
+    /// Whether `id` was pushed.
+    pub fn contains(&self, id: &str) -> bool {
+        use std::hash::BuildHasher;
+        self.index.find(self.hasher.hash_one(id), |&k| self.ids.name(k) == id).is_some()
     }
 
     /// The ids.
@@ -1422,13 +1446,22 @@ impl Dataset {
         far_dated_sales(&src, &mut ds.sales, &mut ds.rejected)?;
         ds.warnings.extend(grouped_thousands(&src, "qty")?);
         ds.rows.push((src.file_name(), ds.sales.len()));
-        if what.backorders {
-            if let Some(src) = locate(dir, "backorders", files)? {
-                ds.warnings.extend(src.note.clone());
-                let b = or_empty(read_backorders(&src, &mut ds.skus, &mut ds.rejected))?;
-                ds.rows.push((src.file_name(), b.len()));
-                ds.backorders = Some(b);
+        let backorders = if what.backorders { locate(dir, "backorders", files)? } else { None };
+        if let (true, Some(ids), Some(src)) = (what.orders_whole, ds.sales.order_id.as_mut(), &backorders) {
+            // The ids the backorders name, read alone first: the sales' ids (at a million items,
+            // 3 GB with their text) are then flagged and their text freed before the
+            // backorders (1.2 GB) are held beside them. A file read with bad rows skipped
+            // names only the ids of the rows kept, so it is flagged once read.
+            if !src.spec.skips_bad_rows() {
+                let named = or_empty(backordered_ids(src))?;
+                ids.flag_named(|id| named.contains(id));
             }
+        }
+        if let Some(src) = backorders {
+            ds.warnings.extend(src.note.clone());
+            let b = or_empty(read_backorders(&src, &mut ds.skus, &mut ds.rejected))?;
+            ds.rows.push((src.file_name(), b.len()));
+            ds.backorders = Some(b);
         }
         if what.orders_whole {
             if let Some(ids) = ds.sales.order_id.as_mut() {
@@ -2080,6 +2113,17 @@ fn read_sales_parts(
     })
 }
 
+/// The order ids a backorders file names (its `order_id` column alone, unchecked: the file is
+/// read and checked in full after).
+fn backordered_ids(src: &Source) -> Result<OrderIdsBuilder> {
+    let mut named = OrderIdsBuilder::with_lines(0);
+    RawTable::read_parts(src, &[], &["order_id"], PART_BYTES, |t| {
+        t.cells("order_id").for_each(|id| named.push(id));
+        Ok(())
+    })?;
+    Ok(named)
+}
+
 /// Reads the backorders file.
 pub fn read_backorders(src: &Source, skus: &mut Skus, rejected: &mut Vec<Rejected>) -> Result<Vec<Backorder>> {
     read_backorders_in_parts(src, skus, rejected, PART_BYTES)
@@ -2546,6 +2590,22 @@ mod tests {
         assert_eq!(kept, ["open", "open", "after"]);
         assert_eq!(ds.backorder_days().collect::<Vec<_>>(), before);
         assert_eq!(before.len(), backs.len());
+    }
+
+    #[test]
+    fn order_ids_flagged_from_the_backorders_order_ids_alone_are_flagged_as_from_the_backorders() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+        let load = Load { sales_details: true, backorders: true, orders_whole: true, ..Load::default() };
+        // Flagged from the `order_id` column read alone, before the backorders are.
+        let ds = Dataset::load_history(&dir, load, &FileSpecs::default()).unwrap();
+        let alone = ds.sales.order_id.as_ref().and_then(OrderIds::backordered).unwrap().to_vec();
+        // Flagged from the backorders read.
+        let mut ds = Dataset::load_history(&dir, Load { orders_whole: false, ..load }, &FileSpecs::default()).unwrap();
+        let backs = ds.backorders.take().unwrap();
+        let ids = ds.sales.order_id.as_mut().unwrap();
+        ids.flag_backordered(&backs);
+        assert_eq!(alone, ids.backordered().unwrap());
+        assert!(alone.iter().any(|f| *f) && alone.iter().any(|f| !*f));
     }
 
     #[test]

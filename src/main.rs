@@ -30,8 +30,12 @@ const MI_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// other threads: with the delay, a million items kept 4 GB more resident than they used while
 /// forecasting.
 fn purge_at_once() {
-    // SAFETY: setting an option is a plain store into mimalloc's option table, valid at any time.
-    unsafe { libmimalloc_sys::mi_option_set(MI_PURGE_DELAY, 0) }
+    // A delay given in the environment (`MIMALLOC_PURGE_DELAY`, read by mimalloc) is kept.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: setting an option is a plain store into mimalloc's option table, valid at
+        // any time.
+        unsafe { libmimalloc_sys::mi_option_set(MI_PURGE_DELAY, 0) }
+    }
 }
 
 #[derive(Parser)]

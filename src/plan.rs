@@ -1222,23 +1222,23 @@ pub fn plan_on(
     let (ctx, skus) = context(ds, fc, set, settings, as_of, basis, tweak);
     let ctx = Context { assigned: assign(&ctx, &skus, &basis.learned.multipliers), ..ctx };
     let (count, total) = (std::sync::atomic::AtomicUsize::new(0), skus.len());
-    let planned: Vec<(PlanRow, Vec<PeriodRow>, Vec<ProjectedPeriod>)> = skus
+    // The rows go straight to their own table, in order (a million of them are 1 GB, held
+    // once), the time-phased rows and projections of each item beside them.
+    let (rows, per_item): (Vec<PlanRow>, Vec<(Vec<PeriodRow>, Vec<ProjectedPeriod>)>) = skus
         .par_iter()
         .map(|(s, it)| {
-            let out = plan_item(&ctx, **s, it, projected.is_none());
+            let (row, periods, projection) = plan_item(&ctx, **s, it, projected.is_none());
             let n = count.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if n % PROGRESS_EVERY == 0 || n == total {
                 done(n, total);
             }
-            out
+            (row, (periods, projection))
         })
-        .collect();
-    let mut rows = Vec::with_capacity(planned.len());
+        .unzip();
     // Sized at once: a million items have tens of millions of time-phased rows.
-    let mut by_period = Vec::with_capacity(planned.iter().map(|x| x.1.len()).sum());
-    let mut projections = Vec::with_capacity(planned.len());
-    for (r, p, j) in planned {
-        rows.push(r);
+    let mut by_period = Vec::with_capacity(per_item.iter().map(|x| x.0.len()).sum());
+    let mut projections = Vec::with_capacity(per_item.len());
+    for (p, j) in per_item {
         by_period.extend(p);
         projections.push(j);
     }

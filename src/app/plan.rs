@@ -426,10 +426,11 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     let mut warnings = ds.warnings.clone();
     warnings.extend(date_warnings(o, &ds, as_of));
     warnings.extend(p.warnings.iter().cloned());
+    o.progress.stage("writing tables");
+    let periods = write_periods(&ds, &mut p, &o.out)?;
     o.progress.stage("backorders and alerts");
     let fu = follow_ups(&ds, &p, &k, &o.settings, as_of, None);
     o.progress.stage("writing tables");
-    let periods = write_periods(&ds, &mut p, &o.out)?;
     // The workbook a planner approves the proposals in. Writing it is long and single-threaded
     // (mostly compression), so it is written on a thread of its own while the tables, the
     // trade-off curve and the report are made.
