@@ -386,7 +386,7 @@ pub fn generate(s: &GenSettings, out: &Path) -> Result<GenSummary> {
                         ),
                     });
                 }
-                write_xlsx(vec![(file, Table::from_frame(df))], &p)
+                write_xlsx(vec![crate::output::sheet(file, Table::from_frame(df))], &p)
             }
         }
     };

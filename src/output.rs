@@ -232,10 +232,19 @@ pub const XLSX_ROWS: usize = 1_048_575;
 /// held as cells takes gigabytes.
 const XLSX_STREAMED_ROWS: usize = 200_000;
 
+/// A sheet of a workbook: its name, and its table, made when the sheet is written: one sheet's
+/// table is held at a time (a million items' proposals and alerts take 0.4 GB each as tables).
+pub type Sheet<'a> = (&'a str, Box<dyn FnOnce() -> Table + Send + 'a>);
+
+/// A sheet whose table is made already.
+pub fn sheet(name: &str, table: Table) -> Sheet<'_> {
+    (name, Box::new(move || table))
+}
+
 /// Writes tables as the sheets of one workbook: numbers as numbers, dates as dates, a bold,
 /// frozen and filtered header row, and column widths fitted to the contents. A table longer
 /// than a sheet holds goes on as sheets `NAME (2)`, `NAME (3)`, ..., each with the header.
-pub fn write_xlsx(sheets: Vec<(&str, Table)>, path: &Path) -> Result<()> {
+pub fn write_xlsx(sheets: Vec<Sheet>, path: &Path) -> Result<()> {
     unpanicked(path, || write_xlsx_in(sheets, path, XLSX_ROWS, XLSX_STREAMED_ROWS))
 }
 
@@ -248,6 +257,54 @@ fn unpanicked(path: &Path, write: impl FnOnce() -> Result<()>) -> Result<()> {
         let why = why.unwrap_or_else(|| "the workbook could not be written".into());
         Err(Error::Write { path: path.to_path_buf(), source: std::io::Error::other(why) })
     })
+}
+
+/// Writes one page of a workbook (a sheet, or part of one): `df` under its header, with
+/// filters, the header frozen, and columns as wide as their cells; row by row when `by_rows`.
+fn write_page(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    name: &str,
+    df: &DataFrame,
+    by_rows: bool,
+    f: &Formats,
+    fail: &dyn Fn(rust_xlsxwriter::XlsxError) -> Error,
+) -> Result<()> {
+    ws.set_name(name).map_err(fail)?;
+    let cols: Vec<Column> = df.columns().iter().map(sheet_column).collect::<Result<_>>()?;
+    let mut cells = Vec::with_capacity(cols.len());
+    for (c, original) in cols.iter().zip(df.columns()) {
+        cells.push(sheet_cells(c, original.name().as_str(), original.dtype(), f)?);
+    }
+    for (j, c) in df.columns().iter().enumerate() {
+        ws.write_string_with_format(0, j as u16, c.name().as_str(), &f.bold).map_err(fail)?;
+    }
+    let last_col = df.width().saturating_sub(1) as u16;
+    ws.set_freeze_panes(1, 0).map_err(fail)?;
+    ws.autofilter(0, 0, df.height() as u32, last_col).map_err(fail)?;
+    if by_rows {
+        // Row by row (a row once left cannot be written again); columns as wide as the
+        // longest cell, the header with its filter button included.
+        let mut widths: Vec<usize> = df.columns().iter().map(|c| c.name().len() + 3).collect();
+        for i in 0..df.height() {
+            for (j, column) in cells.iter_mut().enumerate() {
+                let cell = column.next().unwrap_or(Cell::Empty);
+                let shown = write_cell(ws, i as u32 + 1, j as u16, cell, f).map_err(fail)?;
+                widths[j] = widths[j].max(shown);
+            }
+        }
+        for (j, w) in widths.iter().enumerate() {
+            ws.set_column_width(j as u16, (*w as f64 * 1.1 + 2.0).min(80.0)).map_err(fail)?;
+        }
+    } else {
+        // Column by column, as the cells are stored (and the shared strings numbered).
+        for (j, column) in cells.into_iter().enumerate() {
+            for (i, cell) in column.enumerate() {
+                write_cell(ws, i as u32 + 1, j as u16, cell, f).map_err(fail)?;
+            }
+        }
+        ws.autofit();
+    }
+    Ok(())
 }
 
 /// One cell of a workbook, as read from a column.
@@ -344,7 +401,7 @@ fn write_cell(
 
 /// [`write_xlsx`] with at most `per_sheet` data rows per sheet, and sheets of more than
 /// `streamed` rows written row by row.
-fn write_xlsx_in(sheets: Vec<(&str, Table)>, path: &Path, per_sheet: usize, streamed: usize) -> Result<()> {
+fn write_xlsx_in(sheets: Vec<Sheet>, path: &Path, per_sheet: usize, streamed: usize) -> Result<()> {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
     let fail = |e: XlsxError| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) };
     let mut wb = Workbook::new();
@@ -357,53 +414,17 @@ fn write_xlsx_in(sheets: Vec<(&str, Table)>, path: &Path, per_sheet: usize, stre
         money: Format::new().set_num_format("#,##0.00"),
         whole: Format::new().set_num_format("#,##0"),
     };
-    let mut pages: Vec<(String, DataFrame)> = Vec::new();
+    // One sheet's table at a time, made when its turn comes, in as many pages as it needs.
     for (name, table) in sheets {
-        let all = table.frame()?;
+        let all = table().frame()?;
         let per_sheet = per_sheet.max(1);
         let n = all.height().div_ceil(per_sheet).max(1);
         for k in 0..n {
             let title = if k == 0 { name.to_string() } else { format!("{name} ({})", k + 1) };
-            pages.push((title, all.slice((k * per_sheet) as i64, per_sheet)));
-        }
-    }
-    for (name, df) in pages {
-        let by_rows = df.height() > streamed;
-        let ws = if by_rows { wb.add_worksheet_with_constant_memory() } else { wb.add_worksheet() };
-        ws.set_name(&name).map_err(fail)?;
-        let cols: Vec<Column> = df.columns().iter().map(sheet_column).collect::<Result<_>>()?;
-        let mut cells = Vec::with_capacity(cols.len());
-        for (c, original) in cols.iter().zip(df.columns()) {
-            cells.push(sheet_cells(c, original.name().as_str(), original.dtype(), &f)?);
-        }
-        for (j, c) in df.columns().iter().enumerate() {
-            ws.write_string_with_format(0, j as u16, c.name().as_str(), &f.bold).map_err(fail)?;
-        }
-        let last_col = df.width().saturating_sub(1) as u16;
-        ws.set_freeze_panes(1, 0).map_err(fail)?;
-        ws.autofilter(0, 0, df.height() as u32, last_col).map_err(fail)?;
-        if by_rows {
-            // Row by row (a row once left cannot be written again); columns as wide as the
-            // longest cell, the header with its filter button included.
-            let mut widths: Vec<usize> = df.columns().iter().map(|c| c.name().len() + 3).collect();
-            for i in 0..df.height() {
-                for (j, column) in cells.iter_mut().enumerate() {
-                    let cell = column.next().unwrap_or(Cell::Empty);
-                    let shown = write_cell(ws, i as u32 + 1, j as u16, cell, &f).map_err(fail)?;
-                    widths[j] = widths[j].max(shown);
-                }
-            }
-            for (j, w) in widths.iter().enumerate() {
-                ws.set_column_width(j as u16, (*w as f64 * 1.1 + 2.0).min(80.0)).map_err(fail)?;
-            }
-        } else {
-            // Column by column, as the cells are stored (and the shared strings numbered).
-            for (j, column) in cells.into_iter().enumerate() {
-                for (i, cell) in column.enumerate() {
-                    write_cell(ws, i as u32 + 1, j as u16, cell, &f).map_err(fail)?;
-                }
-            }
-            ws.autofit();
+            let df = all.slice((k * per_sheet) as i64, per_sheet);
+            let by_rows = df.height() > streamed;
+            let ws = if by_rows { wb.add_worksheet_with_constant_memory() } else { wb.add_worksheet() };
+            write_page(ws, &title, &df, by_rows, &f, &fail)?;
         }
     }
     // A panic while saving must not skip the removal of the half-written file.
@@ -446,7 +467,7 @@ mod tests {
         let p = dir.path().join("t.xlsx");
         let t = Table::new().text("sku", ["A", "B", "C", "D", "E"]).num("qty", [1.0, 2.0, 3.0, 4.0, 5.0]);
         let short = Table::new().text("note", ["x"]);
-        write_xlsx_in(vec![("lines", t), ("notes", short)], &p, 2, XLSX_STREAMED_ROWS).unwrap();
+        write_xlsx_in(vec![sheet("lines", t), sheet("notes", short)], &p, 2, XLSX_STREAMED_ROWS).unwrap();
         let mut wb = open_workbook_auto(&p).unwrap();
         assert_eq!(wb.sheet_names(), ["lines", "lines (2)", "lines (3)", "notes"]);
         let mut skus = Vec::new();
@@ -476,7 +497,7 @@ mod tests {
         };
         let cells = |streamed: usize| {
             let p = dir.path().join(format!("t{streamed}.xlsx"));
-            write_xlsx_in(vec![("proposals", table()), ("more", table())], &p, XLSX_ROWS, streamed).unwrap();
+            write_xlsx_in(vec![sheet("proposals", table()), sheet("more", table())], &p, XLSX_ROWS, streamed).unwrap();
             let mut wb = open_workbook_auto(&p).unwrap();
             let names = wb.sheet_names();
             let sheets: Vec<Vec<Vec<String>>> = names

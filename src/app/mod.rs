@@ -17,7 +17,7 @@ use crate::ingest::{Dataset, Load};
 use crate::kpi::{self as kpis, Kpis};
 use crate::leadtime::lead_times;
 use crate::leadtime::Stats;
-use crate::output::{write_csv, write_csv_by, write_xlsx, Table, PART_ROWS};
+use crate::output::{sheet, write_csv, write_csv_by, write_xlsx, Sheet, Table, PART_ROWS};
 use crate::period::add_days;
 use crate::plan::{abc_of, plan, plan_with, r3, Plan, PlanRow};
 use crate::report::{self, Extra, ReportInput, TradeOff};

@@ -438,11 +438,13 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     let orders = proposal_rows(&p);
     let (files, checked) = std::thread::scope(|scope| {
         let workbook = scope.spawn(|| {
-            let pos: Vec<PoLine> = orders.iter().map(|r| PoLine::of(r)).collect();
-            let sheets = vec![
-                ("proposals", plan_table(&orders)),
-                ("po_summary", po_summary_table(&pos)),
-                ("alerts", alert_table(&fu.alerts)),
+            let sheets: Vec<Sheet> = vec![
+                ("proposals", Box::new(|| plan_table(&orders))),
+                (
+                    "po_summary",
+                    Box::new(|| po_summary_table(&orders.iter().map(|r| PoLine::of(r)).collect::<Vec<_>>())),
+                ),
+                ("alerts", Box::new(|| alert_table(&fu.alerts))),
             ];
             write_xlsx(sheets, &book)
         });

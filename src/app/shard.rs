@@ -502,9 +502,9 @@ pub fn run_merge(dirs: &[PathBuf], out: &Path) -> Result<MergeSummary> {
     let book = out.join("proposals.xlsx");
     write_xlsx(
         vec![
-            ("proposals", Table::from_frame(props)),
-            ("po_summary", Table::from_frame(po_summary)),
-            ("alerts", Table::from_frame(alerts)),
+            sheet("proposals", Table::from_frame(props)),
+            sheet("po_summary", Table::from_frame(po_summary)),
+            sheet("alerts", Table::from_frame(alerts)),
         ],
         &book,
     )?;
