@@ -389,7 +389,11 @@ pub fn from_counts(t: OrderTally, ds: &Dataset, yearly_cost: Option<f64>, lead_t
     // Turnover: cost of the last year's demand over the value of stock on hand now (the
     // contract has no inventory history, so today's stock stands in for the average).
     if let (Some(items), Some(inv), Some(cogs)) = (&ds.items, &ds.inventory, yearly_cost) {
-        let stock: f64 = inv.iter().map(|(s, q)| q * items.get(s).map_or(0.0, |it| it.unit_cost)).sum();
+        // Summed in SKU order: the map's own order changes from run to run, and so would the
+        // last digits of a sum over a million items.
+        let mut held: Vec<(u32, f64)> = inv.iter().map(|(s, q)| (*s, *q)).collect();
+        held.sort_unstable_by_key(|x| x.0);
+        let stock: f64 = held.iter().map(|(s, q)| q * items.get(s).map_or(0.0, |it| it.unit_cost)).sum();
         if stock > 0.0 {
             add("inventory_turnover", "all", None, cogs / stock, "ratio");
             add("inventory_value", "all", None, stock, "value");

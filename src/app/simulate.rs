@@ -97,7 +97,10 @@ pub fn run_simulate(o: &RunOptions, periods: usize) -> Result<SimSummary> {
         all.merge(&r.tally);
     }
     let value: f64 = results.iter().map(|(n, r)| r.tally.stock / r.tally.ticks.max(1.0) * p0.rows[*n].unit_cost).sum();
-    let hist_units: f64 = hist_back.values().sum();
+    // In SKU order: the map's own order changes from run to run, and so would a sum's last digits.
+    let mut by_sku: Vec<(&u32, &f64)> = hist_back.iter().collect();
+    by_sku.sort_unstable_by_key(|x| *x.0);
+    let hist_units: f64 = by_sku.iter().map(|x| *x.1).sum();
     // Tables.
     let rows: Vec<(&PlanRow, &sim::ReplayResult)> = results.iter().map(|(n, r)| (&p0.rows[*n], r)).collect();
     let r4 = |x: f64| (x * 1e4).round() / 1e4;
