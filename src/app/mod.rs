@@ -280,7 +280,7 @@ fn measure_lead_times(ds: &Dataset, as_of: NaiveDate) -> crate::leadtime::LeadTi
 /// sales have `first` lines or more, their orders are counted over the whole history as soon
 /// as the sales and backorders are read, and the lines' order ids dropped, before the other
 /// tables are read: at a million items the ids take 0.7 GB and counting 0.6 GB more, which the
-/// purchase orders (2 GB) then need not share memory with. Returns the orders counted then.
+/// purchase orders (1.3 GB) then need not share memory with. Returns the orders counted then.
 fn load_counting(o: &RunOptions, load: Load, first: usize) -> Result<(Dataset, Option<kpis::OrderTally>)> {
     let mut ds = Dataset::load_history(&o.data, load, &o.settings.files)?;
     let counted = (ds.sales.len() >= first).then(|| {
