@@ -1155,23 +1155,23 @@ impl OrderIdsBuilder {
 
     /// The next line's id.
     pub fn push(&mut self, cell: Option<&str>) {
+        let k = cell.map_or(OrderIds::NONE, |id| self.intern(id));
+        self.ids.line.push(k);
+    }
+
+    /// The index of `id`, added when new (no line is recorded).
+    fn intern(&mut self, id: &str) -> u32 {
         use std::hash::BuildHasher;
         let OrderIdsBuilder { ids, index, hasher } = self;
-        let k = match cell {
-            None => OrderIds::NONE,
-            Some(id) => {
-                let h = hasher.hash_one(id);
-                match index.find(h, |&k| ids.name(k) == id) {
-                    Some(&k) => k,
-                    None => {
-                        let k = ids.add(id);
-                        index.insert_unique(h, k, |&k| hasher.hash_one(ids.name(k)));
-                        k
-                    }
-                }
+        let h = hasher.hash_one(id);
+        match index.find(h, |&k| ids.name(k) == id) {
+            Some(&k) => k,
+            None => {
+                let k = ids.add(id);
+                index.insert_unique(h, k, |&k| hasher.hash_one(ids.name(k)));
+                k
             }
-        };
-        ids.line.push(k);
+        }
     }
 
     /// Makes room for the ids of a file of `file_rows` lines, from those pushed so far (the
@@ -2113,12 +2113,14 @@ fn read_sales_parts(
     })
 }
 
-/// The order ids a backorders file names (its `order_id` column alone, unchecked: the file is
-/// read and checked in full after).
+/// The order ids a backorders file names, each once (its `order_id` column alone, unchecked:
+/// the file is read and checked in full after).
 fn backordered_ids(src: &Source) -> Result<OrderIdsBuilder> {
-    let mut named = OrderIdsBuilder::with_lines(0);
+    let mut named = OrderIdsBuilder::default();
     RawTable::read_parts(src, &[], &["order_id"], PART_BYTES, |t| {
-        t.cells("order_id").for_each(|id| named.push(id));
+        t.cells("order_id").flatten().for_each(|id| {
+            named.intern(id);
+        });
         Ok(())
     })?;
     Ok(named)

@@ -181,7 +181,7 @@ pub fn measure<K: std::hash::Hash + Eq>(
         delays: Vec<i32>,
     }
     let mut by_sku: HashMap<K, Acc> = HashMap::new();
-    let mut by_sup: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut by_sup: HashMap<crate::ingest::SupplierCode, Acc> = HashMap::new();
     let mut left_out = Vec::new();
     for p in pos {
         let days = match receipt_days(p, as_of) {
@@ -212,15 +212,12 @@ pub fn measure<K: std::hash::Hash + Eq>(
         if let Some(k) = sku_key(p) {
             add(by_sku.entry(k).or_default());
         }
-        match by_sup.get_mut(p.supplier.as_str()) {
-            Some(acc) => add(acc),
-            None => add(by_sup.entry(p.supplier.to_string()).or_default()),
-        }
+        add(by_sup.entry(p.supplier).or_default());
     }
     let done = |a: Acc| stats(a.days, a.on_time, a.vs_planned, a.delays);
     Measured {
         sku: by_sku.into_iter().map(|(k, a)| (k, done(a))).collect(),
-        supplier: by_sup.into_iter().map(|(k, a)| (k, done(a))).collect(),
+        supplier: by_sup.into_iter().map(|(k, a)| (k.to_string(), done(a))).collect(),
         left_out,
     }
 }

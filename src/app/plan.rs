@@ -426,7 +426,7 @@ pub(super) fn run_plan_with(o: &RunOptions, scenarios: &[Scenario]) -> Result<Pl
     let mut warnings = ds.warnings.clone();
     warnings.extend(date_warnings(o, &ds, as_of));
     warnings.extend(p.warnings.iter().cloned());
-    o.progress.stage("writing tables");
+    o.progress.stage("writing levels by period");
     let periods = write_periods(&ds, &mut p, &o.out)?;
     o.progress.stage("backorders and alerts");
     let fu = follow_ups(&ds, &p, &k, &o.settings, as_of, None);
